@@ -1,0 +1,103 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** int8 comes back from pg as a string; every int8 Vigil stores is a millisecond timestamp or a count. */
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * A database handle: the Kysely instance plus what callers need to know about the engine.
+ * `queries` counts statements so tests can prove there is no N+1.
+ */
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: Dialect;
+  readonly url: string;
+  /** Statements executed so far (monotonic). */
+  queries(): number;
+  close(): Promise<void>;
+}
+
+export type Executor = Kysely<Database>;
+
+/**
+ * Opens `sqlite:./data/vigil.db`, `sqlite::memory:`, a bare file path, or `postgres://…`.
+ * A PostgreSQL database that does not exist yet is created.
+ */
+export async function openDatabase(url: string): Promise<Db> {
+  let count = 0;
+  const log = (_event: LogEvent): void => {
+    count++;
+  };
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    await ensurePostgresDatabase(url);
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+    return {
+      kysely,
+      dialect: 'postgres',
+      url,
+      queries: () => count,
+      close: () => kysely.destroy(),
+    };
+  }
+  const file = url.replace(/^sqlite:(\/\/)?/, '');
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  const database = new SQLite(file);
+  // WAL lets readers proceed while one writer commits; busy_timeout makes a second process
+  // wait for the write lock instead of failing at once.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log });
+  return {
+    kysely,
+    dialect: 'sqlite',
+    url,
+    queries: () => count,
+    close: () => kysely.destroy(),
+  };
+}
+
+async function ensurePostgresDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!name) return;
+  const probe = new pg.Client({ connectionString: url });
+  try {
+    await probe.connect();
+    await probe.end();
+    return;
+  } catch (error) {
+    await probe.end().catch(() => {});
+    if ((error as { code?: string }).code !== '3D000') throw error;
+  }
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+  } catch (error) {
+    // Another replica created it first.
+    if ((error as { code?: string }).code !== '42P04') throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+/** True when the database answers a trivial query. */
+export async function ping(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db.kysely);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,52 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Db, Dialect } from './database.ts';
+import * as m0001 from './migrations/0001_foundation.ts';
+
+interface PortableMigration {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was when written.
+  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  down?(db: Kysely<any>, dialect: Dialect): Promise<void>;
+}
+
+/** Every migration, in order. Names never change once released. */
+export const migrations: ReadonlyArray<[string, PortableMigration]> = [['0001_foundation', m0001]];
+
+function provider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of migrations) {
+        out[name] = {
+          up: (db) => m.up(db, dialect),
+          down: m.down ? (db) => m.down?.(db, dialect) ?? Promise.resolve() : undefined,
+        };
+      }
+      return out;
+    },
+  };
+}
+
+function migrator(db: Db): Migrator {
+  return new Migrator({ db: db.kysely, provider: provider(db.dialect) });
+}
+
+/** Brings the schema up to date. Kysely's migrator takes a lock, so replicas may race here safely. */
+export async function migrateToLatest(db: Db): Promise<void> {
+  const { error, results } = await migrator(db).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`migration ${failed ?? '?'} failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export async function migrateDown(db: Db): Promise<void> {
+  const { error } = await migrator(db).migrateDown();
+  if (error) throw error;
+}
+
+/** True when every known migration has been applied (used by `/readyz`). */
+export async function migrationsPending(db: Db): Promise<number> {
+  const list = await migrator(db).getMigrations();
+  return list.filter((m) => !m.executedAt).length;
+}

@@ -1,0 +1,195 @@
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../core/clock.ts';
+import { newId } from '../core/ids.ts';
+import type { Executor } from '../db/database.ts';
+import { fromJson, toJson } from '../db/json.ts';
+
+/**
+ * The append-only journal: audit log, timelines and analytics source in one table.
+ * Entries are written in the same transaction as the change they record and never updated.
+ */
+export interface JournalEntry {
+  seq: number;
+  id: string;
+  at: number;
+  /** Dotted kind, `<module>.<subject>.<verb>`: `catalog.service.created`, `auth.token.revoked`. */
+  kind: string;
+  /** Who did it: `user:alice`, `token:ci-deploy`, `system:scheduler`. */
+  actor: string;
+  serviceId: string | null;
+  subjectType: string | null;
+  subjectId: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface NewJournalEntry {
+  kind: string;
+  actor: string;
+  serviceId?: string | null;
+  subjectType?: string | null;
+  subjectId?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface JournalQuery {
+  /** Only entries at or after this time (ms). */
+  since?: number;
+  /** Only entries with `seq` below this (for paging backwards). */
+  beforeSeq?: number;
+  /** Only entries with `seq` above this (for tailing). */
+  afterSeq?: number;
+  kindPrefix?: string;
+  actor?: string;
+  serviceId?: string;
+  subjectType?: string;
+  subjectId?: string;
+  /** Newest first unless `ascending`. */
+  ascending?: boolean;
+  limit?: number;
+}
+
+export class Journal {
+  readonly #clock: Clock;
+  /** Notified after a transaction that appended entries commits (see {@link JournalFeed}). */
+  readonly appended = new EventEmitter();
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Appends within `trx`, which must be the transaction that makes the recorded change. */
+  async append(trx: Executor, entry: NewJournalEntry): Promise<void> {
+    const at = this.#clock.now();
+    await trx
+      .insertInto('journal')
+      .values({
+        id: newId(at),
+        at,
+        kind: entry.kind,
+        actor: entry.actor,
+        service_id: entry.serviceId ?? null,
+        subject_type: entry.subjectType ?? null,
+        subject_id: entry.subjectId ?? null,
+        data: toJson(entry.data ?? {}),
+      })
+      .execute();
+    this.appended.emit('appended');
+  }
+
+  async list(db: Executor, q: JournalQuery = {}): Promise<JournalEntry[]> {
+    let query = db.selectFrom('journal').selectAll();
+    if (q.since !== undefined) query = query.where('at', '>=', q.since);
+    if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
+    if (q.afterSeq !== undefined) query = query.where('seq', '>', q.afterSeq);
+    if (q.kindPrefix) query = query.where('kind', 'like', `${q.kindPrefix.replace(/[%_]/g, '')}%`);
+    if (q.actor) query = query.where('actor', '=', q.actor);
+    if (q.serviceId) query = query.where('service_id', '=', q.serviceId);
+    if (q.subjectType) query = query.where('subject_type', '=', q.subjectType);
+    if (q.subjectId) query = query.where('subject_id', '=', q.subjectId);
+    const rows = await query
+      .orderBy('seq', q.ascending ? 'asc' : 'desc')
+      .limit(Math.min(q.limit ?? 100, 1000))
+      .execute();
+    return rows.map(toEntry);
+  }
+
+  async latestSeq(db: Executor): Promise<number> {
+    const row = await db.selectFrom('journal').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    return Number(row?.seq ?? 0);
+  }
+}
+
+function toEntry(row: {
+  seq: number;
+  id: string;
+  at: number;
+  kind: string;
+  actor: string;
+  service_id: string | null;
+  subject_type: string | null;
+  subject_id: string | null;
+  data: string;
+}): JournalEntry {
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    at: Number(row.at),
+    kind: row.kind,
+    actor: row.actor,
+    serviceId: row.service_id,
+    subjectType: row.subject_type,
+    subjectId: row.subject_id,
+    data: fromJson(row.data, {}),
+  };
+}
+
+/**
+ * Tails the journal for live subscribers (the UI's SSE stream). It polls by `seq`, so entries
+ * written by another replica on the same PostgreSQL reach this replica's subscribers too; a local
+ * append wakes it at once.
+ */
+export class JournalFeed {
+  readonly #db: Executor;
+  readonly #journal: Journal;
+  readonly #subscribers = new Set<(entry: JournalEntry) => void>();
+  readonly #intervalMs: number;
+  #lastSeq = -1;
+  #timer: NodeJS.Timeout | null = null;
+  #polling = false;
+  #again = false;
+  readonly #wake = (): void => {
+    // Appends happen inside transactions; poll on the next tick, after the commit.
+    setTimeout(() => void this.poll(), 5);
+  };
+
+  constructor(db: Executor, journal: Journal, intervalMs = 1000) {
+    this.#db = db;
+    this.#journal = journal;
+    this.#intervalMs = intervalMs;
+  }
+
+  subscribe(fn: (entry: JournalEntry) => void): () => void {
+    this.#subscribers.add(fn);
+    if (this.#subscribers.size === 1) void this.#start();
+    return () => {
+      this.#subscribers.delete(fn);
+      if (this.#subscribers.size === 0) this.stop();
+    };
+  }
+
+  async #start(): Promise<void> {
+    if (this.#lastSeq < 0) this.#lastSeq = await this.#journal.latestSeq(this.#db);
+    this.#journal.appended.on('appended', this.#wake);
+    this.#timer = setInterval(() => void this.poll(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  async poll(): Promise<void> {
+    if (this.#polling) {
+      this.#again = true;
+      return;
+    }
+    this.#polling = true;
+    try {
+      do {
+        this.#again = false;
+        const entries = await this.#journal.list(this.#db, { afterSeq: this.#lastSeq, ascending: true, limit: 500 });
+        for (const entry of entries) {
+          this.#lastSeq = entry.seq;
+          for (const fn of this.#subscribers) fn(entry);
+        }
+        if (entries.length === 500) this.#again = true;
+      } while (this.#again);
+    } catch {
+      // The next tick retries; a failing database is reported by /readyz, not here.
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#journal.appended.off('appended', this.#wake);
+  }
+}

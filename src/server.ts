@@ -1,0 +1,154 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyServerOptions } from 'fastify';
+import { registerAuthRoutes } from './auth/auth.routes.ts';
+import { AuthService } from './auth/auth.service.ts';
+import { systemPrincipal } from './auth/principal.ts';
+import { registerCatalogRoutes } from './catalog/catalog.routes.ts';
+import { CatalogService } from './catalog/catalog.service.ts';
+import { type Clock, systemClock } from './core/clock.ts';
+import { type Db, openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import type { RouteAccess } from './http/access.ts';
+import { createApp, serveWebUi } from './http/app.ts';
+import { HttpMetrics } from './http/metrics.ts';
+import { registerSystemRoutes } from './http/system.routes.ts';
+import type { App } from './http/types.ts';
+import { JobQueue } from './jobs/jobs.ts';
+import { Journal, JournalFeed } from './journal/journal.ts';
+import { registerJournalRoutes } from './journal/journal.routes.ts';
+import { readManifestFiles } from './manifests/files.ts';
+import { registerManifestRoutes } from './manifests/manifests.routes.ts';
+import { ManifestService } from './manifests/manifests.service.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const PROJECT_ROOT = resolve(here, '..');
+export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export interface VigilOptions {
+  /** `sqlite:./data/vigil.db`, `sqlite::memory:` or `postgres://…` */
+  db: string;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+  /** Built web UI; default `web/dist` of this checkout. */
+  webRoot?: string;
+  /** Manifests loaded into an empty catalog on start (the example organization), or null. */
+  examples?: string | null;
+  /** Registers this token for the admin instead of printing a generated one (VIGIL_ADMIN_TOKEN). */
+  adminToken?: string;
+  /** Session cookies get the Secure attribute (default true; browsers accept it on localhost). */
+  secureCookies?: boolean;
+  /** Run background workers (jobs). Default true. */
+  workers?: boolean;
+  bodyLimit?: number;
+}
+
+/** Every module, built from its dependencies: the composition root. */
+export interface Vigil {
+  app: App;
+  db: Db;
+  clock: Clock;
+  journal: Journal;
+  feed: JournalFeed;
+  auth: AuthService;
+  catalog: CatalogService;
+  manifests: ManifestService;
+  jobs: JobQueue;
+  metrics: HttpMetrics;
+  routes: RouteAccess[];
+  /** The one-time admin token generated on the first start, if any. */
+  adminToken: string | null;
+  /** Summary of the example organization when it was loaded on this start. */
+  examplesLoaded: { created: number } | null;
+  close(): Promise<void>;
+}
+
+export async function createVigil(options: VigilOptions): Promise<Vigil> {
+  const clock = options.clock ?? systemClock;
+  const db = await openDatabase(options.db);
+  try {
+    await migrateToLatest(db);
+    const journal = new Journal(clock);
+    const feed = new JournalFeed(db.kysely, journal);
+    const auth = new AuthService({ db, clock, journal });
+    const catalog = new CatalogService({ db, clock, journal });
+    const manifests = new ManifestService({ db, clock, catalog });
+    const jobs = new JobQueue({ db, clock });
+    const metrics = new HttpMetrics();
+    metrics.gauge('vigil_jobs_pending', 'Durable jobs waiting to run', async () => (await jobs.depth()).pending);
+    metrics.gauge('vigil_jobs_dead', 'Durable jobs that exhausted their retries', async () => (await jobs.depth()).dead);
+
+    const { app, routes } = await createApp({ auth, logger: options.logger, bodyLimit: options.bodyLimit, version: VERSION });
+    metrics.install(app);
+    registerSystemRoutes(app, { db, metrics, version: VERSION });
+    registerAuthRoutes(app, { auth, secureCookies: options.secureCookies ?? true });
+    registerJournalRoutes(app, { db, journal, feed, clock });
+    registerCatalogRoutes(app, { catalog });
+    registerManifestRoutes(app, { manifests });
+    await serveWebUi(app, options.webRoot ?? join(PROJECT_ROOT, 'web', 'dist'));
+    await app.ready();
+
+    const { token } = await auth.bootstrapAdmin(options.adminToken);
+    let examplesLoaded: Vigil['examplesLoaded'] = null;
+    if (options.examples) {
+      const { total } = await catalog.listEntities({ limit: 1 });
+      if (total === 0) {
+        const files = await readManifestFiles([options.examples]);
+        const result = await manifests.apply(systemPrincipal('examples'), files, { source: 'examples', prune: false });
+        examplesLoaded = { created: result.created.length };
+      }
+    }
+    if (options.workers ?? true) jobs.start();
+
+    return {
+      app,
+      db,
+      clock,
+      journal,
+      feed,
+      auth,
+      catalog,
+      manifests,
+      jobs,
+      metrics,
+      routes,
+      adminToken: token,
+      examplesLoaded,
+      async close() {
+        feed.stop();
+        await jobs.stop();
+        await app.close();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}
+
+export interface StartOptions extends VigilOptions {
+  port: number;
+  host?: string;
+}
+
+/** Creates Vigil and listens. `port: 0` picks a free port (tests). */
+export async function startVigil(options: StartOptions): Promise<Vigil & { url: string }> {
+  const vigil = await createVigil(options);
+  try {
+    await vigil.app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+  } catch (error) {
+    await vigil.close();
+    throw error;
+  }
+  const address = vigil.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : 'localhost';
+  return Object.assign(vigil, { url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${port}` });
+}
+
+export function defaultExamplesDir(): string | null {
+  const dir = join(PROJECT_ROOT, 'examples');
+  return existsSync(dir) ? dir : null;
+}
