@@ -8,7 +8,7 @@ import { systemPrincipal } from './auth/principal.ts';
 import { registerCatalogRoutes } from './catalog/catalog.routes.ts';
 import { CatalogService } from './catalog/catalog.service.ts';
 import { type Clock, systemClock } from './core/clock.ts';
-import { type Db, openDatabase } from './db/database.ts';
+import { type Db, openDatabase, retryOnUniqueViolation } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { RouteAccess } from './http/access.ts';
 import { createApp, serveWebUi } from './http/app.ts';
@@ -91,13 +91,16 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
 
     const { token } = await auth.bootstrapAdmin(options.adminToken);
     let examplesLoaded: Vigil['examplesLoaded'] = null;
-    if (options.examples) {
-      const { total } = await catalog.listEntities({ limit: 1 });
-      if (total === 0) {
-        const files = await readManifestFiles([options.examples]);
+    const examplesDir = options.examples;
+    if (examplesDir) {
+      const files = await readManifestFiles([examplesDir]);
+      // Replicas starting together may both find the catalog empty; the loser retries and finds it full.
+      examplesLoaded = await retryOnUniqueViolation(async () => {
+        const { total } = await catalog.listEntities({ limit: 1 });
+        if (total > 0) return null;
         const result = await manifests.apply(systemPrincipal('examples'), files, { source: 'examples', prune: false });
-        examplesLoaded = { created: result.created.length };
-      }
+        return { created: result.created.length };
+      });
     }
     if (options.workers ?? true) jobs.start();
 

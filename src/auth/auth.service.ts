@@ -2,7 +2,7 @@ import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypt
 import type { Clock } from '../core/clock.ts';
 import { ConflictError, InputError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
-import type { Db, Executor } from '../db/database.ts';
+import { type Db, type Executor, retryOnUniqueViolation } from '../db/database.ts';
 import { fromJson, toJson } from '../db/json.ts';
 import type { Journal } from '../journal/journal.ts';
 import { type Principal, SCOPES, type Scope } from './principal.ts';
@@ -76,6 +76,11 @@ export class AuthService {
    * one-time token to print. With `presetToken` (VIGIL_ADMIN_TOKEN) that token is registered instead.
    */
   async bootstrapAdmin(presetToken?: string): Promise<{ token: string | null; created: boolean }> {
+    // Replicas starting together on an empty database race here; the loser re-reads and finds the admin.
+    return retryOnUniqueViolation(() => this.#bootstrapAdminOnce(presetToken));
+  }
+
+  #bootstrapAdminOnce(presetToken?: string): Promise<{ token: string | null; created: boolean }> {
     return this.#db.kysely.transaction().execute(async (trx) => {
       let admin = await trx.selectFrom('users').select(['id']).where('name', '=', 'admin').executeTakeFirst();
       const created = !admin;

@@ -15,7 +15,10 @@ export const Name = z
   .string()
   .min(1)
   .max(63)
-  .regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'must be lowercase letters, digits, ".", "_" or "-", starting and ending with a letter or digit');
+  .regex(
+    /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/,
+    'must be lowercase letters, digits, ".", "_" or "-", starting and ending with a letter or digit',
+  );
 
 export const Link = z.strictObject({ title: z.string().max(200).optional(), url: z.url() });
 export type Link = z.infer<typeof Link>;
@@ -24,7 +27,9 @@ export type Link = z.infer<typeof Link>;
  * A reference to another entity: `[kind:]name`. Without a kind it means a service.
  * Canonical form is always `kind:name`.
  */
-export const EntityRef = z.string().regex(/^((service|system|resource|api|domain|component):)?[a-z0-9][a-z0-9._-]*$/, 'must be [kind:]name');
+export const EntityRef = z
+  .string()
+  .regex(/^((service|system|resource|api|domain|component):)?[a-z0-9][a-z0-9._-]*$/, 'must be [kind:]name');
 
 export const UserSpec = z.strictObject({
   name: Name,
@@ -138,4 +143,70 @@ export interface ConwayFinding {
   from: { ref: string; owner: string };
   to: { ref: string; owner: string };
   message: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normal form: how `snapshot()` writes the catalog and how `applyDesired()` compares it, so a
+// parsed manifest and the stored state are equal exactly when applying would change nothing.
+
+type Sourced<T> = T & { source: string | null };
+
+function sortedUnique(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+function sortedRecord(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export function normalizeUser(u: Sourced<UserSpec>): Sourced<UserSpec> {
+  return { name: u.name, displayName: u.displayName, email: u.email, role: u.role, source: u.source };
+}
+
+export function normalizeTeam(t: Sourced<TeamSpec>): Sourced<TeamSpec> {
+  return {
+    name: t.name,
+    title: t.title,
+    description: t.description,
+    type: t.type,
+    members: sortedUnique(t.members),
+    interactions: t.interactions
+      .map((i) => ({ team: i.team, mode: i.mode, description: i.description }))
+      .sort((a, b) => (a.team === b.team ? (a.mode < b.mode ? -1 : a.mode > b.mode ? 1 : 0) : a.team < b.team ? -1 : 1)),
+    links: t.links.map((l) => (l.title === undefined ? { url: l.url } : { title: l.title, url: l.url })),
+    source: t.source,
+  };
+}
+
+export function normalizeEntity(e: Sourced<EntitySpec>): Sourced<EntitySpec> {
+  return {
+    kind: e.kind,
+    name: e.name,
+    title: e.title,
+    description: e.description,
+    type: e.type,
+    owner: e.owner,
+    partOf: e.partOf,
+    lifecycle: e.lifecycle,
+    tier: e.tier,
+    runbookUrl: e.runbookUrl,
+    links: e.links.map((l) => (l.title === undefined ? { url: l.url } : { title: l.title, url: l.url })),
+    tags: sortedUnique(e.tags),
+    annotations: sortedRecord(e.annotations),
+    dependsOn: sortedUnique(e.dependsOn.map(canonicalRef)),
+    source: e.source,
+  };
+}
+
+/** The catalog in normal form, each list sorted by name (entities by `kind:name`). */
+export function normalizeState(state: CatalogState): CatalogState {
+  const byKey =
+    <T>(key: (x: T) => string) =>
+    (a: T, b: T) =>
+      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+  return {
+    users: state.users.map(normalizeUser).sort(byKey((u) => u.name)),
+    teams: state.teams.map(normalizeTeam).sort(byKey((t) => t.name)),
+    entities: state.entities.map(normalizeEntity).sort(byKey((e) => `${e.kind}:${e.name}`)),
+  };
 }

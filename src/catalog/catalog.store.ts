@@ -235,7 +235,13 @@ export async function entityIdsByRef(ex: Executor, refs: Array<{ kind: string; n
   const rows = await ex
     .selectFrom('catalog_entities')
     .select(['id', 'kind', 'name'])
-    .where((eb) => eb(eb.refTuple('kind', 'name'), 'in', refs.map((r) => eb.tuple(r.kind, r.name))))
+    .where((eb) =>
+      eb(
+        eb.refTuple('kind', 'name'),
+        'in',
+        refs.map((r) => eb.tuple(r.kind, r.name)),
+      ),
+    )
     .execute();
   for (const r of rows) out.set(`${r.kind}:${r.name}`, r.id);
   return out;
@@ -244,7 +250,11 @@ export async function entityIdsByRef(ex: Executor, refs: Array<{ kind: string; n
 export async function idsByName(ex: Executor, table: 'teams' | 'users', names: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (names.length === 0) return out;
-  const rows = await ex.selectFrom(table).select(['id', 'name']).where('name', 'in', [...new Set(names)]).execute();
+  const rows = await ex
+    .selectFrom(table)
+    .select(['id', 'name'])
+    .where('name', 'in', [...new Set(names)])
+    .execute();
   for (const r of rows) out.set(r.name, r.id);
   return out;
 }
@@ -283,7 +293,14 @@ export interface ImpactedRecord {
 
 /** Every entity that transitively depends on the root, with its shortest distance: one query. */
 export async function impactedBy(ex: Executor, rootId: string): Promise<ImpactedRecord[]> {
-  const { rows } = await sql<{ id: string; kind: string; name: string; owner: string | null; tier: string | null; depth: number }>`
+  const { rows } = await sql<{
+    id: string;
+    kind: string;
+    name: string;
+    owner: string | null;
+    tier: string | null;
+    depth: number;
+  }>`
     ${reachCte(rootId)}
     select e.id, e.kind, e.name, t.name as owner, e.tier, i.depth
       from impacted i
@@ -396,7 +413,11 @@ export async function listTeams(ex: Executor): Promise<TeamListRecord[]> {
     ])
     .orderBy('t.name')
     .execute();
-  return rows.map((r) => ({ ...toTeamRecord(r), memberCount: Number(r.memberCount ?? 0), entityCount: Number(r.entityCount ?? 0) }));
+  return rows.map((r) => ({
+    ...toTeamRecord(r),
+    memberCount: Number(r.memberCount ?? 0),
+    entityCount: Number(r.entityCount ?? 0),
+  }));
 }
 
 export async function findTeam(ex: Executor, name: string): Promise<TeamRecord | undefined> {
@@ -412,7 +433,13 @@ function memberSelect(ex: Executor) {
     .orderBy('u.name');
 }
 
-function toMember(r: { team_id: string; user_id: string; name: string; display_name: string | null; role: string }): MemberRecord {
+function toMember(r: {
+  team_id: string;
+  user_id: string;
+  name: string;
+  display_name: string | null;
+  role: string;
+}): MemberRecord {
   return { teamId: r.team_id, userId: r.user_id, userName: r.name, displayName: r.display_name, role: r.role };
 }
 
@@ -548,7 +575,12 @@ export async function deleteEntity(ex: Executor, id: string): Promise<void> {
 }
 
 /** Makes `fromId` depend on exactly `toIds`, touching only the edges that change. */
-export async function setDependencies(ex: Executor, fromId: string, current: readonly string[], toIds: readonly string[]): Promise<void> {
+export async function setDependencies(
+  ex: Executor,
+  fromId: string,
+  current: readonly string[],
+  toIds: readonly string[],
+): Promise<void> {
   const want = new Set(toIds);
   const have = new Set(current);
   const gone = [...have].filter((id) => !want.has(id));
@@ -601,11 +633,29 @@ export async function deleteTeam(ex: Executor, id: string): Promise<void> {
   await ex.deleteFrom('teams').where('id', '=', id).execute();
 }
 
+/** Leaves a team's entities without an owner (before the team is deleted) and returns them. */
+export async function disownEntities(ex: Executor, teamId: string, now: number): Promise<EntityRecord[]> {
+  const owned = await entitiesOwnedBy(ex, teamId);
+  if (owned.length > 0) {
+    await ex
+      .updateTable('catalog_entities')
+      .set({ owner_team_id: null, updated_at: now })
+      .where('owner_team_id', '=', teamId)
+      .execute();
+  }
+  return owned;
+}
+
 /**
  * Makes the team's members exactly `userIds`. Existing memberships keep their role; new
  * ones join as `member`.
  */
-export async function setMembers(ex: Executor, teamId: string, current: readonly string[], userIds: readonly string[]): Promise<void> {
+export async function setMembers(
+  ex: Executor,
+  teamId: string,
+  current: readonly string[],
+  userIds: readonly string[],
+): Promise<void> {
   const want = new Set(userIds);
   const have = new Set(current);
   const gone = [...have].filter((id) => !want.has(id));
@@ -631,7 +681,9 @@ export async function setInteractions(
   if (interactions.length > 0) {
     await ex
       .insertInto('team_interactions')
-      .values(interactions.map((i) => ({ team_id: teamId, with_team_id: i.withTeamId, mode: i.mode, description: i.description })))
+      .values(
+        interactions.map((i) => ({ team_id: teamId, with_team_id: i.withTeamId, mode: i.mode, description: i.description })),
+      )
       .execute();
   }
 }

@@ -37,6 +37,9 @@ export async function openDatabase(url: string): Promise<Db> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     await ensurePostgresDatabase(url);
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection that the server closes (restart, failover, DROP DATABASE … FORCE) emits
+    // 'error' on the pool; unhandled, it would crash the process. The pool replaces the connection.
+    pool.on('error', () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     return {
       kysely,
@@ -85,8 +88,9 @@ async function ensurePostgresDatabase(url: string): Promise<void> {
   try {
     await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
   } catch (error) {
-    // Another replica created it first.
-    if ((error as { code?: string }).code !== '42P04') throw error;
+    // Another replica created it first: 42P04 when it had committed, 23505 when both raced.
+    const code = (error as { code?: string }).code;
+    if (code !== '42P04' && code !== '23505') throw error;
   } finally {
     await client.end();
   }
@@ -99,5 +103,25 @@ export async function ping(db: Db): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** A unique constraint rejected the write (pg 23505, SQLite SQLITE_CONSTRAINT_UNIQUE / PRIMARYKEY). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * Runs `fn` again when a concurrent writer (another replica) won a race on a unique key. `fn`
+ * must re-read what it depends on, so the second run sees the winner's row and does nothing.
+ */
+export async function retryOnUniqueViolation<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (i >= attempts || !isUniqueViolation(error)) throw error;
+    }
   }
 }

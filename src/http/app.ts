@@ -44,8 +44,9 @@ export async function createApp(options: AppOptions): Promise<{ app: App; routes
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith(DOCS_PREFIX)) route.config = { ...(route.config ?? {}), access: 'public' };
   });
-  const routes = installAccessControl(app, options.auth);
+  // Cookies must be parsed before access control reads the session cookie.
   await app.register(fastifyCookie);
+  const routes = installAccessControl(app, options.auth);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

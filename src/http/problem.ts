@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { type FieldIssue, VigilError } from '../core/errors.ts';
+import { isUniqueViolation } from '../db/database.ts';
 
 /** RFC 9457 problem details, with Vigil's stable `code` and the fields at fault. */
 export interface Problem {
@@ -53,13 +54,16 @@ export function toProblem(error: unknown): Problem {
     const where = (error as { validationContext?: string }).validationContext ?? 'body';
     const issues = error.validation.map((v) => {
       const path = [where, ...v.instancePath.split('/').filter(Boolean)].join('.');
-      const params = v.params as { issue?: { code?: string; keys?: string[] } } | undefined;
-      const keys = params?.issue?.code === 'unrecognized_keys' ? params.issue.keys : undefined;
+      const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] } | undefined)?.keys : undefined;
       return keys?.length
         ? { path: `${path}.${keys[0]}`, message: `unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}` }
         : { path, message: v.message ?? 'invalid' };
     });
     return problem(400, 'VIGIL_INVALID_INPUT', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+  }
+  if (isUniqueViolation(error)) {
+    // Two writers raced for the same name; the loser gets what a pre-check would have said.
+    return problem(409, 'VIGIL_CONFLICT', 'A concurrent change created the same object first; retry to see it');
   }
   if (isResponseSerializationError(error)) {
     return problem(500, 'VIGIL_INTERNAL', 'The server produced an invalid response');

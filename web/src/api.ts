@@ -53,7 +53,12 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
-    throw new ApiError({ title: 'Network error', status: 0, code: 'NETWORK', detail: 'Could not reach the Vigil server. Check your connection and try again.' });
+    throw new ApiError({
+      title: 'Network error',
+      status: 0,
+      code: 'NETWORK',
+      detail: 'Could not reach the Vigil server. Check your connection and try again.',
+    });
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();
@@ -100,6 +105,7 @@ export function useApi<T>(path: string | null): Resource<T> {
   const [generation, setGeneration] = useState(0);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `generation` is the reload trigger
   useEffect(() => {
     if (path === null) {
       setState({ data: null, error: null, loading: false });
@@ -111,7 +117,8 @@ export function useApi<T>(path: string | null): Resource<T> {
       (data) => setState({ data, error: null, loading: false }),
       (error: unknown) => {
         if (controller.signal.aborted) return;
-        const e = error instanceof ApiError ? error : new ApiError({ title: 'Error', status: 0, code: 'CLIENT', detail: String(error) });
+        const e =
+          error instanceof ApiError ? error : new ApiError({ title: 'Error', status: 0, code: 'CLIENT', detail: String(error) });
         setState({ data: null, error: e, loading: false });
       },
     );

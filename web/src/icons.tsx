@@ -1,66 +1,85 @@
+import type { ReactNode } from 'react';
+
 /** Inline icons: decorative, so hidden from assistive technology; every use has a text label. */
-const common = { width: 18, height: 18, viewBox: '0 0 24 24', fill: 'none', stroke: 'currentColor', strokeWidth: 2, strokeLinecap: 'round', strokeLinejoin: 'round', 'aria-hidden': true, focusable: false } as const;
+function Icon({ children, size = 18 }: { children: ReactNode; size?: number }) {
+  return (
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={2}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      {children}
+    </svg>
+  );
+}
 
 export const icons = {
   catalog: (
-    <svg {...common}>
+    <Icon>
       <rect x="3" y="3" width="7" height="7" rx="1" />
       <rect x="14" y="3" width="7" height="7" rx="1" />
       <rect x="3" y="14" width="7" height="7" rx="1" />
       <rect x="14" y="14" width="7" height="7" rx="1" />
-    </svg>
+    </Icon>
   ),
   teams: (
-    <svg {...common}>
+    <Icon>
       <circle cx="9" cy="8" r="3.5" />
       <path d="M2.5 20c.8-3.5 3.4-5.5 6.5-5.5s5.7 2 6.5 5.5" />
       <circle cx="17" cy="9" r="2.5" />
       <path d="M16 14.6c2.6.2 4.6 2 5.3 5" />
-    </svg>
+    </Icon>
   ),
   conway: (
-    <svg {...common}>
+    <Icon>
       <circle cx="5" cy="6" r="2.5" />
       <circle cx="19" cy="6" r="2.5" />
       <circle cx="12" cy="18" r="2.5" />
       <path d="M7.2 7.3 10.5 16M16.8 7.3 13.5 16M7.5 6h9" />
-    </svg>
+    </Icon>
   ),
   audit: (
-    <svg {...common}>
+    <Icon>
       <path d="M6 3h9l4 4v14H6z" />
       <path d="M14 3v5h5M9 12h7M9 16h7" />
-    </svg>
+    </Icon>
   ),
   menu: (
-    <svg {...common}>
+    <Icon>
       <path d="M4 6h16M4 12h16M4 18h16" />
-    </svg>
+    </Icon>
   ),
   close: (
-    <svg {...common}>
+    <Icon>
       <path d="M6 6l12 12M18 6 6 18" />
-    </svg>
+    </Icon>
   ),
   sun: (
-    <svg {...common}>
+    <Icon>
       <circle cx="12" cy="12" r="4" />
       <path d="M12 2v2M12 20v2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M2 12h2M20 12h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4" />
-    </svg>
+    </Icon>
   ),
   moon: (
-    <svg {...common}>
+    <Icon>
       <path d="M20 14.5A8 8 0 1 1 9.5 4 6.5 6.5 0 0 0 20 14.5z" />
-    </svg>
+    </Icon>
   ),
   signOut: (
-    <svg {...common}>
+    <Icon>
       <path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10" />
-    </svg>
+    </Icon>
   ),
   external: (
-    <svg {...common} width={14} height={14}>
+    <Icon size={14}>
       <path d="M14 4h6v6M20 4l-9 9M18 14v6H4V6h6" />
-    </svg>
+    </Icon>
   ),
 };

@@ -34,10 +34,11 @@ function useNow(): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     subscribers.add(setNow);
-    if (!timer) timer = setInterval(() => {
-      const t = Date.now();
-      for (const s of subscribers) s(t);
-    }, 30_000);
+    if (!timer)
+      timer = setInterval(() => {
+        const t = Date.now();
+        for (const s of subscribers) s(t);
+      }, 30_000);
     return () => {
       subscribers.delete(setNow);
       if (subscribers.size === 0 && timer) {

@@ -1,8 +1,21 @@
-import type { EntitySummary } from '../types.ts';
 import { Time } from '../time.tsx';
+import type { EntitySummary } from '../types.ts';
 import { EntityLink, KindBadge, LifecycleBadge, Tags, TeamLink, TierBadge } from './badges.tsx';
 
-export function EntityTable({ items, caption, showOwner = true }: { items: EntitySummary[]; caption: string; showOwner?: boolean }) {
+/** A title that only re-cases the name ("Payments" for payments) adds nothing. */
+export function distinctTitle(e: { name: string; title: string | null }): boolean {
+  return !!e.title && e.title.toLowerCase() !== e.name.toLowerCase();
+}
+
+export function EntityTable({
+  items,
+  caption,
+  showOwner = true,
+}: {
+  items: EntitySummary[];
+  caption: string;
+  showOwner?: boolean;
+}) {
   return (
     <div className="table-wrap">
       <table className="table entity-table">
@@ -10,12 +23,20 @@ export function EntityTable({ items, caption, showOwner = true }: { items: Entit
         <thead>
           <tr>
             <th scope="col">Name</th>
-            <th scope="col" className="col-kind">Kind</th>
+            <th scope="col" className="col-kind">
+              Kind
+            </th>
             {showOwner && <th scope="col">Owner</th>}
             <th scope="col">Tier</th>
-            <th scope="col" className="col-lifecycle">Lifecycle</th>
-            <th scope="col" className="col-tags">Tags</th>
-            <th scope="col" className="col-updated">Updated</th>
+            <th scope="col" className="col-lifecycle">
+              Lifecycle
+            </th>
+            <th scope="col" className="col-tags">
+              Tags
+            </th>
+            <th scope="col" className="col-updated">
+              Updated
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -23,10 +44,10 @@ export function EntityTable({ items, caption, showOwner = true }: { items: Entit
             <tr key={e.id}>
               <td className="cell-name">
                 <EntityLink kind={e.kind} name={e.name} />
-                {(e.title || e.description) && (
+                {(distinctTitle(e) || e.description) && (
                   <div className="cell-sub">
-                    {e.title && e.title !== e.name ? <span>{e.title}</span> : null}
-                    {e.title && e.title !== e.name && e.description ? <span aria-hidden="true"> · </span> : null}
+                    {distinctTitle(e) ? <span>{e.title}</span> : null}
+                    {distinctTitle(e) && e.description ? <span aria-hidden="true"> · </span> : null}
                     {e.description ? <span className="muted">{e.description}</span> : null}
                   </div>
                 )}

@@ -1,7 +1,17 @@
 import { Link } from '../router.tsx';
 
 /** Previous/next links (real hrefs, so pages can be opened in a new tab or bookmarked). */
-export function Pagination({ total, limit, offset, href }: { total: number; limit: number; offset: number; href: (offset: number) => string }) {
+export function Pagination({
+  total,
+  limit,
+  offset,
+  href,
+}: {
+  total: number;
+  limit: number;
+  offset: number;
+  href: (offset: number) => string;
+}) {
   if (total <= limit && offset === 0) return null;
   const page = Math.floor(offset / limit) + 1;
   const pages = Math.max(1, Math.ceil(total / limit));

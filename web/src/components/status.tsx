@@ -10,7 +10,15 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function ErrorNotice({ error, onRetry, title = 'Something went wrong' }: { error: ApiError | Error; onRetry?: () => void; title?: string }) {
+export function ErrorNotice({
+  error,
+  onRetry,
+  title = 'Something went wrong',
+}: {
+  error: ApiError | Error;
+  onRetry?: () => void;
+  title?: string;
+}) {
   const status = 'status' in error ? (error as ApiError).status : 0;
   const heading = status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : title;
   return (
@@ -26,7 +34,15 @@ export function ErrorNotice({ error, onRetry, title = 'Something went wrong' }: 
   );
 }
 
-export function EmptyState({ title, children, tone = 'neutral' }: { title: string; children?: ReactNode; tone?: 'neutral' | 'good' }) {
+export function EmptyState({
+  title,
+  children,
+  tone = 'neutral',
+}: {
+  title: string;
+  children?: ReactNode;
+  tone?: 'neutral' | 'good';
+}) {
   return (
     <div className={`empty empty-${tone}`}>
       <p className="empty-title">{title}</p>
@@ -36,7 +52,11 @@ export function EmptyState({ title, children, tone = 'neutral' }: { title: strin
 }
 
 /** Wraps content that depends on one resource: spinner first, error with retry, then the content. */
-export function Loaded<T>({ resource, children, label }: {
+export function Loaded<T>({
+  resource,
+  children,
+  label,
+}: {
   resource: { data: T | null; error: ApiError | null; loading: boolean; reload: () => void };
   children: (data: T) => ReactNode;
   label?: string;

@@ -1,4 +1,4 @@
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, api } from '../api.ts';
 import { ThemeToggle } from '../components/ThemeToggle.tsx';
 import { useTitle } from '../title.ts';
@@ -15,6 +15,13 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (session: Session) => vo
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const errorId = useId();
+  const firstField = useRef<HTMLInputElement>(null);
+
+  // The form is the page's only purpose: put the cursor in it, and back in it when the method changes.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refocus on each change of method
+  useEffect(() => {
+    firstField.current?.focus();
+  }, [mode]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -42,14 +49,29 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (session: Session) => vo
           <img src="/favicon.svg" alt="" width={36} height={36} />
         </div>
         <h1 id="login-title">Sign in to Vigil</h1>
-        <div className="segmented" role="group" aria-label="Sign-in method">
-          <button type="button" aria-pressed={mode === 'token'} onClick={() => { setMode('token'); setError(null); }}>
+        <fieldset className="segmented">
+          <legend className="sr-only">Sign-in method</legend>
+          <button
+            type="button"
+            aria-pressed={mode === 'token'}
+            onClick={() => {
+              setMode('token');
+              setError(null);
+            }}
+          >
             API token
           </button>
-          <button type="button" aria-pressed={mode === 'password'} onClick={() => { setMode('password'); setError(null); }}>
+          <button
+            type="button"
+            aria-pressed={mode === 'password'}
+            onClick={() => {
+              setMode('password');
+              setError(null);
+            }}
+          >
             Name and password
           </button>
-        </div>
+        </fieldset>
         <form onSubmit={submit} noValidate={false}>
           {mode === 'token' ? (
             <div className="field">
@@ -66,11 +88,11 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (session: Session) => vo
                 onChange={(e) => setToken(e.target.value)}
                 aria-invalid={error ? true : undefined}
                 aria-describedby={`login-token-hint${describedBy ? ` ${describedBy}` : ''}`}
-                autoFocus
+                ref={firstField}
               />
               <p id="login-token-hint" className="hint">
-                On its first start the server prints a one-time admin token (<code>vgl_…</code>) to its console. Any API
-                token works here; <code>vigil tokens create</code> makes more.
+                On its first start the server prints a one-time admin token (<code>vgl_…</code>) to its console. Any API token
+                works here; <code>vigil tokens create</code> makes more.
               </p>
             </div>
           ) : (
@@ -88,7 +110,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (session: Session) => vo
                   onChange={(e) => setName(e.target.value)}
                   aria-invalid={error ? true : undefined}
                   aria-describedby={describedBy}
-                  autoFocus
+                  ref={firstField}
                 />
               </div>
               <div className="field">

@@ -1,0 +1,2 @@
+export type { BackoffPolicy, DeadJob, Job, JobDepth, JobHandler, JobQueueDeps, JobSpec } from './jobs.ts';
+export { backoffDelay, JobQueue } from './jobs.ts';

@@ -1,0 +1,39 @@
+export { type CatalogPort, catalogHandler, desiredCatalog, exportDocuments } from './catalog.handler.ts';
+export {
+  ANNOTATIONS,
+  BACKSTAGE_V1ALPHA1,
+  CATALOG_HANDLER,
+  type CatalogFragment,
+  registerCatalogKinds,
+  VIGIL_V1,
+} from './catalog.kinds.ts';
+export { type ReadOptions, readManifestFiles } from './files.ts';
+export {
+  type ExportedDocument,
+  type FieldChange,
+  type HandlerApplied,
+  type HandlerPlan,
+  type HandlerRef,
+  handlerRef,
+  type KindContext,
+  type KindDefinition,
+  KindRegistry,
+  type Located,
+  type ManifestHandler,
+  type PlannedChange,
+  type PlanOptions,
+} from './kinds.ts';
+export { registerManifestCommands } from './manifests.cli.ts';
+export { registerManifestRoutes } from './manifests.routes.ts';
+export { type ApplyResult, ManifestService, type ManifestServiceDeps, type Plan, type PlanSummary } from './manifests.service.ts';
+export {
+  type FieldPath,
+  formatFieldPath,
+  issueAt,
+  type ManifestDocument,
+  type ManifestFile,
+  manifestError,
+  parseManifestFile,
+  parseManifests,
+} from './parse.ts';
+export { parseRef } from './refs.ts';

@@ -1,0 +1,135 @@
+import { Document, isScalar, visit } from 'yaml';
+import type { Principal } from '../auth/principal.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Db } from '../db/database.ts';
+import { type CatalogPort, catalogHandler } from './catalog.handler.ts';
+import { registerCatalogKinds } from './catalog.kinds.ts';
+import {
+  type HandlerApplied,
+  type Interpreted,
+  KindRegistry,
+  type ManifestHandler,
+  type PlannedChange,
+  type PlanOptions,
+} from './kinds.ts';
+import { type ManifestFile, parseManifests } from './parse.ts';
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  delete: number;
+  unchanged: number;
+}
+
+/** What applying the manifests would change. */
+export interface Plan {
+  /** Whether anything differs: what CI fails on. */
+  drift: boolean;
+  /** Creates, updates (with their fields) and deletes; unchanged objects are only counted. */
+  changes: PlannedChange[];
+  summary: PlanSummary;
+}
+
+export interface ApplyResult extends HandlerApplied {
+  summary: PlanSummary;
+}
+
+export interface ManifestServiceDeps {
+  db: Db;
+  clock: Clock;
+  catalog: CatalogPort;
+  /** The kinds to read; default: the catalog's (Vigil's own and Backstage's). */
+  kinds?: KindRegistry;
+  /** Handlers of kinds that later modules register, besides the catalog's. */
+  handlers?: ManifestHandler[];
+}
+
+const EXPORT_HEADER = '# Vigil catalog, written by `vigil export`. `vigil apply -f` this file to recreate it.\n';
+
+/** Config as code: reads manifests, plans them against the stored state, applies them in one go. */
+export class ManifestService {
+  readonly #db: Db;
+  readonly #kinds: KindRegistry;
+  readonly #handlers: ManifestHandler[];
+
+  constructor(deps: ManifestServiceDeps) {
+    this.#db = deps.db;
+    this.#kinds = deps.kinds ?? registerCatalogKinds(new KindRegistry());
+    this.#handlers = [catalogHandler(deps.catalog) as ManifestHandler, ...(deps.handlers ?? [])];
+  }
+
+  /** The kinds this service reads (for docs and error messages). */
+  get kinds(): KindRegistry {
+    return this.#kinds;
+  }
+
+  async plan(files: readonly ManifestFile[], options: PlanOptions): Promise<Plan> {
+    const interpreted = this.#interpret(files);
+    const changes: PlannedChange[] = [];
+    let unchanged = 0;
+    for (const handler of this.#handlers) {
+      const planned = await handler.plan(this.#db.kysely, interpreted.get(handler.ref.name) ?? [], options);
+      changes.push(...planned.changes);
+      unchanged += planned.unchanged.length;
+    }
+    const count = (action: PlannedChange['action']): number => changes.filter((c) => c.action === action).length;
+    return {
+      drift: changes.length > 0,
+      changes,
+      summary: { create: count('create'), update: count('update'), delete: count('delete'), unchanged },
+    };
+  }
+
+  /** All or nothing: every handler works in one transaction, so one bad reference writes nothing. */
+  async apply(principal: Principal, files: readonly ManifestFile[], options: PlanOptions): Promise<ApplyResult> {
+    const interpreted = this.#interpret(files);
+    const result = await this.#db.kysely.transaction().execute(async (trx) => {
+      const total: HandlerApplied = { created: [], updated: [], deleted: [], unchanged: [] };
+      for (const handler of this.#handlers) {
+        const applied = await handler.apply(trx, principal, interpreted.get(handler.ref.name) ?? [], options);
+        total.created.push(...applied.created);
+        total.updated.push(...applied.updated);
+        total.deleted.push(...applied.deleted);
+        total.unchanged.push(...applied.unchanged);
+      }
+      return total;
+    });
+    return {
+      ...result,
+      summary: {
+        create: result.created.length,
+        update: result.updated.length,
+        delete: result.deleted.length,
+        unchanged: result.unchanged.length,
+      },
+    };
+  }
+
+  #interpret(files: readonly ManifestFile[]): Interpreted {
+    const interpreted = this.#kinds.interpret(parseManifests(files));
+    for (const name of interpreted.keys()) {
+      // A kind registered without its handler would be accepted and then silently dropped.
+      if (!this.#handlers.some((h) => h.ref.name === name)) throw new Error(`no manifest handler "${name}" is installed`);
+    }
+    return interpreted;
+  }
+
+  /** Everything the handlers manage, as multi-document `vigil.dev/v1` YAML. */
+  async exportYaml(): Promise<string> {
+    const docs = [];
+    for (const handler of this.#handlers) docs.push(...(await handler.export(this.#db.kysely)));
+    return EXPORT_HEADER + docs.map((d) => `---\n${toYaml(d)}`).join('');
+  }
+}
+
+/** Lists of plain values on one line (`tags: [a, b]`), as people write them by hand. */
+function toYaml(value: unknown): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((item) => isScalar(item))) node.flow = true;
+    },
+  });
+  // lineWidth 0: folded long descriptions would parse the same, but diff badly in review.
+  return doc.toString({ lineWidth: 0 });
+}

@@ -1,0 +1,68 @@
+import type { ReactNode } from 'react';
+import { icons } from './icons.tsx';
+import { AuditPage } from './pages/Audit.tsx';
+import { CatalogPage } from './pages/Catalog.tsx';
+import { ConwayPage } from './pages/Conway.tsx';
+import { EntityPage } from './pages/Entity.tsx';
+import { TeamPage, TeamsPage } from './pages/Teams.tsx';
+import { matchRoute, type Route, route } from './router.tsx';
+
+export interface Section {
+  /** Where the nav link goes. */
+  path: string;
+  label: string;
+  icon: ReactNode;
+  /** Pages of this section; the nav link is current on any of them. */
+  routes: Array<{ route: Route; render: (params: Record<string, string>) => ReactNode }>;
+}
+
+/**
+ * The app's sections, in nav order. A new feature (SLOs, Alerts, On-call, Incidents, Deploys,
+ * Flags) is one entry here: its nav link and its pages.
+ */
+export const SECTIONS: Section[] = [
+  {
+    path: '/catalog',
+    label: 'Catalog',
+    icon: icons.catalog,
+    routes: [
+      { route: route('/'), render: () => <CatalogPage /> },
+      { route: route('/catalog'), render: () => <CatalogPage /> },
+      {
+        route: route('/catalog/:kind/:name'),
+        render: (p) => <EntityPage key={`${p.kind}:${p.name}`} kind={p.kind ?? ''} name={p.name ?? ''} />,
+      },
+    ],
+  },
+  {
+    path: '/teams',
+    label: 'Teams',
+    icon: icons.teams,
+    routes: [
+      { route: route('/teams'), render: () => <TeamsPage /> },
+      { route: route('/teams/:name'), render: (p) => <TeamPage key={p.name} name={p.name ?? ''} /> },
+    ],
+  },
+  {
+    path: '/conway',
+    label: 'Conway',
+    icon: icons.conway,
+    routes: [{ route: route('/conway'), render: () => <ConwayPage /> }],
+  },
+  {
+    path: '/audit',
+    label: 'Audit',
+    icon: icons.audit,
+    routes: [{ route: route('/audit'), render: () => <AuditPage /> }],
+  },
+];
+
+export function resolve(pathname: string): { section: Section; element: ReactNode } | null {
+  for (const section of SECTIONS) {
+    for (const r of section.routes) {
+      const params = matchRoute(r.route, pathname);
+      if (params) return { section, element: r.render(params) };
+    }
+  }
+  return null;
+}
