@@ -16,15 +16,16 @@ import { HttpMetrics } from './http/metrics.ts';
 import { registerSystemRoutes } from './http/system.routes.ts';
 import type { App } from './http/types.ts';
 import { JobQueue } from './jobs/jobs.ts';
-import { Journal, JournalFeed } from './journal/journal.ts';
 import { registerJournalRoutes } from './journal/journal.routes.ts';
+import { Journal, JournalFeed } from './journal/journal.ts';
 import { readManifestFiles } from './manifests/files.ts';
 import { registerManifestRoutes } from './manifests/manifests.routes.ts';
 import { ManifestService } from './manifests/manifests.service.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PROJECT_ROOT = resolve(here, '..');
-export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 export interface VigilOptions {
   /** `sqlite:./data/vigil.db`, `sqlite::memory:` or `postgres://…` */

@@ -36,7 +36,13 @@ describe('the vigil CLI against a running server', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
-    vigil = await startVigil({ db: `sqlite:${join(dir, 'vigil.db')}`, port: 0, adminToken: TOKEN, examples: null, webRoot: '/nonexistent' });
+    vigil = await startVigil({
+      db: `sqlite:${join(dir, 'vigil.db')}`,
+      port: 0,
+      adminToken: TOKEN,
+      examples: null,
+      webRoot: '/nonexistent',
+    });
   });
   afterAll(async () => {
     await vigil.close();

@@ -97,7 +97,10 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; secureCo
 
   app.get(
     '/api/v1/users',
-    { config: { access: 'read' }, schema: { tags: ['auth'], summary: 'List users', response: { 200: z.object({ items: z.array(UserOut) }) } } },
+    {
+      config: { access: 'read' },
+      schema: { tags: ['auth'], summary: 'List users', response: { 200: z.object({ items: z.array(UserOut) }) } },
+    },
     async () => ({ items: await auth.listUsers() }),
   );
 
@@ -109,7 +112,10 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; secureCo
         tags: ['auth'],
         summary: 'Create a user',
         body: z.strictObject({
-          name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).max(63),
+          name: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9._-]*$/)
+            .max(63),
           displayName: z.string().max(200).optional(),
           email: z.email().optional(),
           role: z.enum(['admin', 'member']).default('member'),
@@ -128,7 +134,11 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; secureCo
     '/api/v1/tokens',
     {
       config: { access: 'read' },
-      schema: { tags: ['auth'], summary: 'List API tokens (yours; every token for admins)', response: { 200: z.object({ items: z.array(TokenOut) }) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'List API tokens (yours; every token for admins)',
+        response: { 200: z.object({ items: z.array(TokenOut) }) },
+      },
     },
     async (request) => {
       const p = request.principal;
@@ -170,7 +180,12 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; secureCo
     '/api/v1/tokens/:id',
     {
       config: { access: 'write' },
-      schema: { tags: ['auth'], summary: 'Revoke an API token', params: z.object({ id: z.string() }), response: { 204: z.null() } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke an API token',
+        params: z.object({ id: z.string() }),
+        response: { 204: z.null() },
+      },
     },
     async (request, reply) => {
       const p = request.principal;

@@ -391,11 +391,7 @@ export class AuthService {
   }
 
   async authenticateSession(secret: string): Promise<{ principal: Principal; csrfToken: string } | null> {
-    const row = await this.#db.kysely
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id', '=', hashToken(secret))
-      .executeTakeFirst();
+    const row = await this.#db.kysely.selectFrom('sessions').selectAll().where('id', '=', hashToken(secret)).executeTakeFirst();
     if (!row || Number(row.expires_at) <= this.#clock.now()) return null;
     const principal = await this.#principalForUser(row.user_id, 'session');
     return principal ? { principal, csrfToken: row.csrf_token } : null;

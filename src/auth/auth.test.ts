@@ -62,7 +62,9 @@ describe.each(['sqlite', 'postgres'] as const)('auth on %s', (dialect) => {
     expect(revoked.statusCode).toBe(204);
     expect((await t.app.inject({ url: '/api/v1/teams', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
     const audit = await t.app.inject({ url: '/api/v1/journal?kind=auth.token', headers: t.as('admin') });
-    expect(audit.json().items.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['auth.token.created', 'auth.token.revoked']));
+    expect(audit.json().items.map((e: { kind: string }) => e.kind)).toEqual(
+      expect.arrayContaining(['auth.token.created', 'auth.token.revoked']),
+    );
   });
 
   it('does not let a non-admin grant the admin scope', async () => {
@@ -105,10 +107,15 @@ describe.each(['sqlite', 'postgres'] as const)('auth on %s', (dialect) => {
       payload: { name: 'csrf-team', type: 'platform' },
     });
     expect(withCsrf.statusCode).toBe(201);
-    const entry = (await t.app.inject({ url: '/api/v1/journal?kind=catalog.team.created', headers: t.as('admin') })).json().items[0];
+    const entry = (await t.app.inject({ url: '/api/v1/journal?kind=catalog.team.created', headers: t.as('admin') })).json()
+      .items[0];
     expect(entry.actor).toBe('user:admin');
 
-    const logout = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie, 'x-csrf-token': csrfToken } });
+    const logout = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: { cookie, 'x-csrf-token': csrfToken },
+    });
     expect(logout.statusCode).toBe(204);
     expect((await t.app.inject({ url: '/api/v1/auth/session', headers: { cookie } })).statusCode).toBe(401);
   });
@@ -121,15 +128,23 @@ describe.each(['sqlite', 'postgres'] as const)('auth on %s', (dialect) => {
       payload: { name: 'pat', password: 'a long passphrase' },
     });
     expect(created.statusCode).toBe(201);
-    const ok = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { name: 'pat', password: 'a long passphrase' } });
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { name: 'pat', password: 'a long passphrase' },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().scopes.sort()).toEqual(['read', 'write']);
-    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { name: 'pat', password: 'nope nope' } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { name: 'pat', password: 'nope nope' },
+    });
     expect(bad.statusCode).toBe(401);
     expect(bad.json().code).toBe('VIGIL_UNAUTHENTICATED');
   });
 
-  it('lets only a team\'s members and admins change what the team owns', async () => {
+  it("lets only a team's members and admins change what the team owns", async () => {
     const admin = t.as('admin');
     for (const name of ['member-one', 'outsider']) {
       await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { name } });
@@ -150,14 +165,29 @@ describe.each(['sqlite', 'postgres'] as const)('auth on %s', (dialect) => {
     expect(service.statusCode).toBe(201);
     const tokenFor = async (user: string): Promise<string> =>
       (
-        await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: admin, payload: { name: `${user}-t`, scopes: ['read', 'write'], user } })
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/tokens',
+          headers: admin,
+          payload: { name: `${user}-t`, scopes: ['read', 'write'], user },
+        })
       ).json().token;
     const member = { authorization: `Bearer ${await tokenFor('member-one')}` };
     const outsider = { authorization: `Bearer ${await tokenFor('outsider')}` };
     const change = { kind: 'service', name: 'owned-svc', owner: 'owners', tier: 'tier-1' };
-    const denied = await t.app.inject({ method: 'PUT', url: '/api/v1/entities/service/owned-svc', headers: outsider, payload: change });
+    const denied = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/entities/service/owned-svc',
+      headers: outsider,
+      payload: change,
+    });
     expect(denied.statusCode).toBe(403);
-    const allowed = await t.app.inject({ method: 'PUT', url: '/api/v1/entities/service/owned-svc', headers: member, payload: change });
+    const allowed = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/entities/service/owned-svc',
+      headers: member,
+      payload: change,
+    });
     expect(allowed.statusCode).toBe(200);
     expect(allowed.json().tier).toBe('tier-1');
   });

@@ -27,13 +27,18 @@ export function registerAuthCommands(program: Command): void {
       const g = globalOptions(cmd);
       const created = await new ApiClient(g).post<{ token: string; info: TokenInfo }>('/api/v1/tokens', {
         name,
-        scopes: opts.scopes.split(',').map((s) => s.trim()).filter(Boolean),
+        scopes: opts.scopes
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         user: opts.user,
         expiresInDays: opts.expiresInDays ? Number(opts.expiresInDays) : undefined,
       });
       if (g.json) return printJson(created);
       process.stdout.write(`${created.token}\n`);
-      process.stderr.write(`token "${name}" for ${created.info.userName} with scopes ${created.info.scopes.join(',')}; it is not shown again\n`);
+      process.stderr.write(
+        `token "${name}" for ${created.info.userName} with scopes ${created.info.scopes.join(',')}; it is not shown again\n`,
+      );
     });
   token
     .command('list')
@@ -72,10 +77,12 @@ export function registerAuthCommands(program: Command): void {
     .option('--display-name <text>')
     .option('--email <address>')
     .option('--password <password>', 'lets the user sign in to the web UI with a password')
-    .action(async (name: string, opts: { role: string; displayName?: string; email?: string; password?: string }, cmd: Command) => {
-      const g = globalOptions(cmd);
-      const user = await new ApiClient(g).post('/api/v1/users', { name, ...opts });
-      if (g.json) return printJson(user);
-      process.stdout.write(`created user ${name}\n`);
-    });
+    .action(
+      async (name: string, opts: { role: string; displayName?: string; email?: string; password?: string }, cmd: Command) => {
+        const g = globalOptions(cmd);
+        const user = await new ApiClient(g).post('/api/v1/users', { name, ...opts });
+        if (g.json) return printJson(user);
+        process.stdout.write(`created user ${name}\n`);
+      },
+    );
 }

@@ -18,7 +18,17 @@ describe.each(testDialects)('migrations on %s', (dialect) => {
     expect(await migrationsPending(t.db)).toBe(0);
     await t.db.kysely
       .insertInto('users')
-      .values({ id: 'u1', name: 'alice', display_name: null, email: null, role: 'member', password_hash: null, source: null, created_at: 1, updated_at: 1 })
+      .values({
+        id: 'u1',
+        name: 'alice',
+        display_name: null,
+        email: null,
+        role: 'member',
+        password_hash: null,
+        source: null,
+        created_at: 1,
+        updated_at: 1,
+      })
       .execute();
     for (let i = 0; i < migrations.length; i++) await migrateDown(t.db);
     expect(await migrationsPending(t.db)).toBe(migrations.length);
@@ -32,7 +42,16 @@ describe.each(testDialects)('migrations on %s', (dialect) => {
     const at = Date.UTC(2030, 0, 1);
     await t.db.kysely
       .insertInto('journal')
-      .values({ id: 'j1', at, kind: 'test.kind', actor: 'system:test', service_id: null, subject_type: null, subject_id: null, data: '{}' })
+      .values({
+        id: 'j1',
+        at,
+        kind: 'test.kind',
+        actor: 'system:test',
+        service_id: null,
+        subject_type: null,
+        subject_id: null,
+        data: '{}',
+      })
       .execute();
     const row = await t.db.kysely.selectFrom('journal').select(['at', 'seq']).executeTakeFirstOrThrow();
     expect(row.at).toBe(at);

@@ -46,7 +46,9 @@ export async function dropPostgresDatabase(name: string): Promise<void> {
     // pg's Pool.end() resolves before its sockets close; wait for them so FORCE does not kill
     // connections whose owners would report the termination as an error.
     for (let i = 0; i < 200; i++) {
-      const { rows } = await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+      const { rows } = await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [
+        name,
+      ]);
       if (rows[0]?.n === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

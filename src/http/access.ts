@@ -41,8 +41,13 @@ export function installAccessControl(app: FastifyInstance, auth: AuthService): R
   });
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access ?? 'public';
+    if (access === 'public') {
+      // Public routes (login among them) never fail on credentials: a stale cookie or a missing
+      // CSRF header just means "anonymous" here.
+      request.principal = await resolvePrincipal(request, auth).catch(() => null);
+      return;
+    }
     request.principal = await resolvePrincipal(request, auth);
-    if (access === 'public') return;
     if (!request.principal) throw new UnauthenticatedError('Sign in or send "Authorization: Bearer <token>"');
     if (!allows(request.principal, access)) {
       throw new NotAllowedError(`This needs the "${access}" scope, which your credentials do not have`);

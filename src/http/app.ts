@@ -53,7 +53,8 @@ export async function createApp(options: AppOptions): Promise<{ app: App; routes
       info: {
         title: 'Vigil API',
         version: options.version,
-        description: 'Reliability platform API. Authenticate with `Authorization: Bearer vgl_…`. Errors are RFC 9457 problem+json.',
+        description:
+          'Reliability platform API. Authenticate with `Authorization: Bearer vgl_…`. Errors are RFC 9457 problem+json.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -68,27 +69,23 @@ export async function createApp(options: AppOptions): Promise<{ app: App; routes
 export async function serveWebUi(app: App, webRoot: string | undefined): Promise<void> {
   const root = webRoot && existsSync(join(webRoot, 'index.html')) ? webRoot : null;
   if (root) await app.register(fastifyStatic, { root, serve: false });
-  app.get(
-    '/*',
-    { config: { access: 'public' }, schema: { hide: true } },
-    async (request, reply) => {
-      const path = request.url.split('?')[0] ?? '/';
-      if (API_PREFIXES.some((p) => path.startsWith(p))) {
-        return sendProblem(reply, request, problem(404, 'VIGIL_NOT_FOUND', `No route GET ${path}`));
-      }
-      if (!root) {
-        return reply
-          .type('text/plain')
-          .send('The web UI is not built. Run `npm run build`; the API is at /api/v1 and its reference at /api/docs.');
-      }
-      const file = path.replace(/^\/+/, '');
-      if (file && !file.includes('..') && existsSync(join(root, file))) {
-        // Vite names assets by content hash, so they may be cached for good.
-        if (file.startsWith('assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable');
-        return reply.sendFile(file);
-      }
-      reply.header('cache-control', 'no-cache');
-      return reply.sendFile('index.html');
-    },
-  );
+  app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    if (API_PREFIXES.some((p) => path.startsWith(p))) {
+      return sendProblem(reply, request, problem(404, 'VIGIL_NOT_FOUND', `No route GET ${path}`));
+    }
+    if (!root) {
+      return reply
+        .type('text/plain')
+        .send('The web UI is not built. Run `npm run build`; the API is at /api/v1 and its reference at /api/docs.');
+    }
+    const file = path.replace(/^\/+/, '');
+    if (file && !file.includes('..') && existsSync(join(root, file))) {
+      // Vite names assets by content hash, so they may be cached for good.
+      if (file.startsWith('assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable');
+      return reply.sendFile(file);
+    }
+    reply.header('cache-control', 'no-cache');
+    return reply.sendFile('index.html');
+  });
 }

@@ -11,7 +11,8 @@ describe.each(['sqlite', 'postgres'] as const)('bad input on %s', (dialect) => {
     await t.close();
   });
 
-  const teamCount = async (): Promise<number> => (await t.app.inject({ url: '/api/v1/teams', headers: t.as('admin') })).json().items.length;
+  const teamCount = async (): Promise<number> =>
+    (await t.app.inject({ url: '/api/v1/teams', headers: t.as('admin') })).json().items.length;
   const journalCount = async (): Promise<number> =>
     (await t.app.inject({ url: '/api/v1/journal?limit=1000', headers: t.as('admin') })).json().items.length;
 

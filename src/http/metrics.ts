@@ -33,9 +33,7 @@ export class HttpMetrics {
     app.addHook('onResponse', async (request, reply) => {
       // The route pattern, never the raw URL, keeps label cardinality bounded.
       const route = request.routeOptions.url ?? 'unmatched';
-      this.#duration
-        .labels(request.method, route, String(reply.statusCode))
-        .observe(reply.elapsedTime / 1000);
+      this.#duration.labels(request.method, route, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
     });
   }
 }

@@ -29,7 +29,10 @@ const TITLES: Record<number, string> = {
 };
 
 export function problem(status: number, code: string, detail: string, errors?: FieldIssue[]): Problem {
-  const slug = code.replace(/^(VIGIL|FST_ERR)_/, '').toLowerCase().replaceAll('_', '-');
+  const slug = code
+    .replace(/^(VIGIL|FST_ERR)_/, '')
+    .toLowerCase()
+    .replaceAll('_', '-');
   return {
     type: `https://vigil.dev/problems/${slug}`,
     title: TITLES[status] ?? 'Error',
@@ -81,9 +84,7 @@ export function toProblem(error: unknown): Problem {
         { path: 'body', message: 'empty' },
       ]);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem(413, 'VIGIL_PAYLOAD_TOO_LARGE', 'The body exceeds the size limit', [
-        { path: 'body', message: 'too large' },
-      ]);
+      return problem(413, 'VIGIL_PAYLOAD_TOO_LARGE', 'The body exceeds the size limit', [{ path: 'body', message: 'too large' }]);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem(415, 'VIGIL_UNSUPPORTED_MEDIA_TYPE', fe.message ?? 'Unsupported media type', [
         { path: 'headers.content-type', message: 'unsupported' },

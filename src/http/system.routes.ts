@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { Db } from '../db/database.ts';
 import { ping } from '../db/database.ts';
 import { migrationsPending } from '../db/migrate.ts';
-import type { Db } from '../db/database.ts';
 import type { HttpMetrics } from './metrics.ts';
 import type { App } from './types.ts';
 
@@ -11,7 +11,11 @@ export function registerSystemRoutes(app: App, deps: { db: Db; metrics: HttpMetr
     '/healthz',
     {
       config: { access: 'public' },
-      schema: { tags: ['system'], summary: 'Liveness: the process serves requests', response: { 200: z.object({ status: z.literal('ok'), version: z.string() }) } },
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness: the process serves requests',
+        response: { 200: z.object({ status: z.literal('ok'), version: z.string() }) },
+      },
     },
     async () => ({ status: 'ok' as const, version: deps.version }),
   );
@@ -24,13 +28,19 @@ export function registerSystemRoutes(app: App, deps: { db: Db; metrics: HttpMetr
     '/readyz',
     {
       config: { access: 'public' },
-      schema: { tags: ['system'], summary: 'Readiness: database reachable and migrations applied', response: { 200: Ready, 503: Ready } },
+      schema: {
+        tags: ['system'],
+        summary: 'Readiness: database reachable and migrations applied',
+        response: { 200: Ready, 503: Ready },
+      },
     },
     async (_request, reply) => {
       const database = await ping(deps.db);
       const pending = database ? await migrationsPending(deps.db).catch(() => -1) : -1;
       const ready = database && pending === 0;
-      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: { database, migrationsPending: pending } });
+      return reply
+        .status(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'unavailable', checks: { database, migrationsPending: pending } });
     },
   );
 
@@ -43,9 +53,5 @@ export function registerSystemRoutes(app: App, deps: { db: Db; metrics: HttpMetr
     },
   );
 
-  app.get(
-    '/openapi.json',
-    { config: { access: 'public' }, schema: { hide: true } },
-    async () => app.swagger(),
-  );
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 }

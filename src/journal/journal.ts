@@ -94,7 +94,10 @@ export class Journal {
   }
 
   async latestSeq(db: Executor): Promise<number> {
-    const row = await db.selectFrom('journal').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const row = await db
+      .selectFrom('journal')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
     return Number(row?.seq ?? 0);
   }
 }

@@ -60,8 +60,18 @@ export function catalogHandler(catalog: CatalogPort): ManifestHandler<CatalogFra
       const current = await catalog.snapshot(trx);
       const issues = checkReferences(current, desired.state, options);
       if (issues.length > 0) throw manifestError(issues.map((i) => locate(desired, i)));
+      const adopting = new Set(
+        diff(current, desired, options)
+          .changes.filter((c) => c.action === 'adopt')
+          .map((c) => c.ref),
+      );
       try {
-        return await catalog.applyDesired(trx, principal, desired.state, options);
+        const applied = await catalog.applyDesired(trx, principal, desired.state, options);
+        return {
+          ...applied,
+          updated: applied.updated.filter((ref) => !adopting.has(ref)),
+          adopted: applied.updated.filter((ref) => adopting.has(ref)),
+        };
       } catch (error) {
         if (error instanceof InputError && error.issues.length > 0) {
           throw manifestError(error.issues.map((i) => locate(desired, i)));
@@ -292,7 +302,11 @@ function fieldChanges(before: Spec, after: Spec): FieldChange[] {
   return out;
 }
 
-/** Compares as `applyDesired` will: both sides in normal form, the source included. */
+/**
+ * Compares as `applyDesired` will: both sides in normal form, the source included. A difference
+ * in source alone is an adopt rather than an update, so a catalog built in the UI or loaded from
+ * the examples does not show as drift against files describing exactly it.
+ */
 function diff(current: CatalogState, desired: Desired, options: PlanOptions): HandlerPlan {
   const plan: HandlerPlan = { changes: [], unchanged: [] };
   const stored = new Map<string, Spec>();
@@ -309,6 +323,8 @@ function diff(current: CatalogState, desired: Desired, options: PlanOptions): Ha
     }
     const fields = fieldChanges(before, d.spec);
     if (fields.length === 0) plan.unchanged.push(d.ref);
+    else if (fields.length === 1 && fields[0]?.field === 'source')
+      plan.changes.push({ action: 'adopt', ref: d.ref, fields, ...place });
     else plan.changes.push({ action: 'update', ref: d.ref, fields, ...place });
   }
   if (options.prune) {

@@ -52,12 +52,16 @@ export interface PlanOptions {
   prune: boolean;
 }
 
-/** A difference between what is stored and what the manifests declare. */
+/**
+ * A difference between what is stored and what the manifests declare. `adopt` is an object whose
+ * content already matches but that another source (or no source) owns: applying takes it over,
+ * which matters to later prunes but is not drift.
+ */
 export interface PlannedChange {
-  action: 'create' | 'update' | 'delete';
+  action: 'create' | 'update' | 'delete' | 'adopt';
   /** `service:checkout`, `team:payments`, `user:alice`, … */
   ref: string;
-  /** Changed fields of an update, stored value first. */
+  /** Changed fields of an update (or the source of an adopt), stored value first. */
   fields: FieldChange[];
   /** Where the object is declared (absent for deletes). */
   file?: string;
@@ -79,6 +83,8 @@ export interface HandlerApplied {
   created: string[];
   updated: string[];
   deleted: string[];
+  /** Content unchanged, source taken over. */
+  adopted: string[];
   unchanged: string[];
 }
 

@@ -115,9 +115,11 @@ describe('vigil plan / apply / export', () => {
     const written = await vigil('export', '-o', file);
     expect(written.err).toMatch(/wrote \d+ documents/);
     expect(await readFile(file, 'utf8')).toBe(printed.out);
-    // The admin and the test users came from no manifest, so applying takes them over (source).
-    const plan = await vigil('plan', '-f', file, '--json');
-    expect(JSON.parse(plan.out).summary).toMatchObject({ create: 0, delete: 0 });
+    // The admin and the test users came from no manifest: applying would only take them over.
+    const plan = await vigil('plan', '-f', file);
+    expect(plan.code).toBe(EXIT.ok);
+    expect(plan.out).toContain('= user:admin (source: (none) → default)');
+    expect(plan.out).toMatch(/No drift: .*applying takes \d+ over from other sources/);
   });
 
   test('export without a token is refused with the unauthenticated exit code', async () => {

@@ -23,9 +23,11 @@ export function formatValue(value: unknown): string {
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
 }
 
-/** `+ service:checkout`, `~ team:payments (members: [a] → [a, b])`, `- user:carol`. */
+const SIGNS: Record<PlannedChange['action'], string> = { create: '+', update: '~', delete: '-', adopt: '=' };
+
+/** `+ service:checkout`, `~ team:payments (members: [a] → [a, b])`, `- user:carol`, `= user:admin (source: …)`. */
 export function formatChange(change: PlannedChange): string {
-  const sign = change.action === 'create' ? '+' : change.action === 'update' ? '~' : '-';
+  const sign = SIGNS[change.action];
   const fields = change.fields.map((f) => `${f.field}: ${formatValue(f.from)} → ${formatValue(f.to)}`).join('; ');
   return `${sign} ${change.ref}${fields ? ` (${fields})` : ''}`;
 }
@@ -33,8 +35,10 @@ export function formatChange(change: PlannedChange): string {
 function formatSummary(s: PlanSummary, verb: 'plan' | 'apply'): string {
   const parts =
     verb === 'plan'
-      ? [`${s.create} to create`, `${s.update} to update`, `${s.delete} to delete`, `${s.unchanged} unchanged`]
-      : [`${s.create} created`, `${s.update} updated`, `${s.delete} deleted`, `${s.unchanged} unchanged`];
+      ? [`${s.create} to create`, `${s.update} to update`, `${s.delete} to delete`]
+      : [`${s.create} created`, `${s.update} updated`, `${s.delete} deleted`];
+  if (s.adopt > 0) parts.push(verb === 'plan' ? `${s.adopt} to take over from other sources` : `${s.adopt} taken over`);
+  parts.push(`${s.unchanged} unchanged`);
   return `${verb === 'plan' ? 'Plan' : 'Applied'}: ${parts.join(', ')}.`;
 }
 
@@ -64,6 +68,7 @@ export function registerManifestCommands(program: Command): void {
         ...result.created.map((r) => `+ ${r}`),
         ...result.updated.map((r) => `~ ${r}`),
         ...result.deleted.map((r) => `- ${r}`),
+        ...result.adopted.map((r) => `= ${r}`),
         formatSummary(result.summary, 'apply'),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
@@ -75,9 +80,13 @@ export function registerManifestCommands(program: Command): void {
       const g = globalOptions(cmd);
       const plan = await send<Plan>(g, '/api/v1/manifests/plan', opts);
       if (g.json) printJson(plan);
-      else if (!plan.drift)
-        process.stdout.write(`No drift: the server matches the manifests (${plan.summary.unchanged} objects).\n`);
-      else process.stdout.write(`${[...plan.changes.map(formatChange), formatSummary(plan.summary, 'plan')].join('\n')}\n`);
+      else {
+        const { adopt, unchanged } = plan.summary;
+        const last = plan.drift
+          ? formatSummary(plan.summary, 'plan')
+          : `No drift: the server matches the manifests (${adopt + unchanged} objects${adopt > 0 ? `; applying takes ${adopt} over from other sources` : ''}).`;
+        process.stdout.write(`${[...plan.changes.map(formatChange), last].join('\n')}\n`);
+      }
       // Drift is an answer, not a failure: the output above stands, and CI reads the exit code.
       if (plan.drift) process.exitCode = EXIT.drift;
     });

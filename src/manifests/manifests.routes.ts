@@ -16,13 +16,19 @@ const ManifestBody = z.strictObject({
   prune: z.boolean().default(false),
 });
 
-const Summary = z.object({ create: z.number(), update: z.number(), delete: z.number(), unchanged: z.number() });
+const Summary = z.object({
+  create: z.number(),
+  update: z.number(),
+  delete: z.number(),
+  adopt: z.number(),
+  unchanged: z.number(),
+});
 
 const PlanOut = z.object({
   drift: z.boolean(),
   changes: z.array(
     z.object({
-      action: z.enum(['create', 'update', 'delete']),
+      action: z.enum(['create', 'update', 'delete', 'adopt']),
       ref: z.string(),
       fields: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
       file: z.string().optional(),
@@ -36,6 +42,7 @@ const ApplyOut = z.object({
   created: z.array(z.string()),
   updated: z.array(z.string()),
   deleted: z.array(z.string()),
+  adopted: z.array(z.string()),
   unchanged: z.array(z.string()),
   summary: Summary,
 });

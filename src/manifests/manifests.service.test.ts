@@ -84,7 +84,7 @@ describe.each(testDialects)('ManifestService on %s', (dialect) => {
   test('plan of new manifests lists creates with their file and line; apply creates them', async () => {
     const plan = await manifests.plan(org(), defaults);
     expect(plan.drift).toBe(true);
-    expect(plan.summary).toEqual({ create: 5, update: 0, delete: 0, unchanged: 0 });
+    expect(plan.summary).toEqual({ create: 5, update: 0, delete: 0, adopt: 0, unchanged: 0 });
     expect(plan.changes.map((c) => `${c.action} ${c.ref} ${c.file}:${c.line}`)).toEqual([
       'create user:alice org/users.yaml:4',
       'create user:bob org/users.yaml:11',
@@ -95,7 +95,7 @@ describe.each(testDialects)('ManifestService on %s', (dialect) => {
 
     const result = await manifests.apply(admin, org(), defaults);
     expect(result.created.sort()).toEqual(['service:checkout', 'service:ledger', 'team:payments', 'user:alice', 'user:bob']);
-    expect(result.summary).toEqual({ create: 5, update: 0, delete: 0, unchanged: 0 });
+    expect(result.summary).toEqual({ create: 5, update: 0, delete: 0, adopt: 0, unchanged: 0 });
     const checkout = await catalog.getEntity('service', 'checkout');
     expect(checkout).toMatchObject({ owner: 'payments', source: 'default' });
     expect(checkout.dependsOn.map((d) => d.name)).toEqual(['ledger']);
@@ -104,9 +104,9 @@ describe.each(testDialects)('ManifestService on %s', (dialect) => {
   test('plan after apply shows no drift, and applying again changes nothing', async () => {
     await manifests.apply(admin, org(), defaults);
     const plan = await manifests.plan(org(), defaults);
-    expect(plan).toEqual({ drift: false, changes: [], summary: { create: 0, update: 0, delete: 0, unchanged: 5 } });
+    expect(plan).toEqual({ drift: false, changes: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, unchanged: 5 } });
     const again = await manifests.apply(admin, org(), defaults);
-    expect(again.summary).toEqual({ create: 0, update: 0, delete: 0, unchanged: 5 });
+    expect(again.summary).toEqual({ create: 0, update: 0, delete: 0, adopt: 0, unchanged: 5 });
   });
 
   test('a changed file shows an update with the changed fields, old and new', async () => {
@@ -128,17 +128,36 @@ describe.each(testDialects)('ManifestService on %s', (dialect) => {
         ],
       },
     ]);
-    expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, unchanged: 4 });
+    expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, adopt: 0, unchanged: 4 });
     const result = await manifests.apply(admin, changed, defaults);
     expect(result.updated).toEqual(['team:payments']);
     expect((await manifests.plan(changed, defaults)).drift).toBe(false);
   });
 
-  test('another source taking an object over is an update of its source', async () => {
+  test('objects of another source with the same content are taken over, which is not drift', async () => {
     await manifests.apply(admin, org(), { source: 'examples', prune: false });
-    const plan = await manifests.plan(org(), defaults);
-    expect(plan.summary.update).toBe(5);
-    expect(plan.changes[0]?.fields).toEqual([{ field: 'source', from: 'examples', to: 'default' }]);
+    const changed = org({ services: SERVICES.replace('  dependsOn: [ledger]\n', '') });
+    const plan = await manifests.plan(changed, defaults);
+    expect(plan.drift).toBe(true);
+    expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, adopt: 4, unchanged: 0 });
+    expect(plan.changes.find((c) => c.ref === 'user:alice')).toEqual({
+      action: 'adopt',
+      ref: 'user:alice',
+      fields: [{ field: 'source', from: 'examples', to: 'default' }],
+      file: 'org/users.yaml',
+      line: 4,
+    });
+    expect(plan.changes.find((c) => c.ref === 'service:checkout')?.fields).toEqual([
+      { field: 'dependsOn', from: ['service:ledger'], to: [] },
+      { field: 'source', from: 'examples', to: 'default' },
+    ]);
+    expect((await manifests.plan(org(), defaults)).drift).toBe(false);
+
+    const result = await manifests.apply(admin, changed, defaults);
+    expect(result.updated).toEqual(['service:checkout']);
+    expect(result.adopted.sort()).toEqual(['service:ledger', 'team:payments', 'user:alice', 'user:bob']);
+    expect((await catalog.snapshot()).users.map((u) => u.source)).toEqual(['default', 'default']);
+    expect(await manifests.plan(changed, defaults)).toMatchObject({ drift: false, summary: { adopt: 0, unchanged: 5 } });
   });
 
   test('prune deletes what the manifests dropped, and only objects of the same source', async () => {
@@ -296,10 +315,11 @@ metadata:
       await fresh.destroy();
     }
 
-    // And into the same database, export with the default source is no drift for those objects.
+    // Planned against the database it came from, the export is no drift; the objects of the
+    // `extra` source would only change hands.
     const plan = await manifests.plan([{ path: 'export.yaml', content: yaml }], defaults);
-    expect(plan.changes.map((c) => c.ref)).toEqual(['user:root', 'team:sre', 'domain:123']);
-    expect(plan.changes.every((c) => c.fields.length === 1 && c.fields[0]?.field === 'source')).toBe(true);
+    expect(plan.drift).toBe(false);
+    expect(plan.changes.map((c) => `${c.action} ${c.ref}`)).toEqual(['adopt user:root', 'adopt team:sre', 'adopt domain:123']);
   });
 
   test('export orders users, teams, then entities and writes nothing it need not', async () => {

@@ -18,14 +18,16 @@ export interface PlanSummary {
   create: number;
   update: number;
   delete: number;
+  /** Objects whose content matches but that another source owns: applying takes them over. */
+  adopt: number;
   unchanged: number;
 }
 
 /** What applying the manifests would change. */
 export interface Plan {
-  /** Whether anything differs: what CI fails on. */
+  /** Whether any content differs (a create, update or delete): what CI fails on. */
   drift: boolean;
-  /** Creates, updates (with their fields) and deletes; unchanged objects are only counted. */
+  /** Creates, updates (with their fields), deletes and adopts; unchanged objects are only counted. */
   changes: PlannedChange[];
   summary: PlanSummary;
 }
@@ -74,9 +76,9 @@ export class ManifestService {
     }
     const count = (action: PlannedChange['action']): number => changes.filter((c) => c.action === action).length;
     return {
-      drift: changes.length > 0,
+      drift: changes.some((c) => c.action !== 'adopt'),
       changes,
-      summary: { create: count('create'), update: count('update'), delete: count('delete'), unchanged },
+      summary: { create: count('create'), update: count('update'), delete: count('delete'), adopt: count('adopt'), unchanged },
     };
   }
 
@@ -84,12 +86,13 @@ export class ManifestService {
   async apply(principal: Principal, files: readonly ManifestFile[], options: PlanOptions): Promise<ApplyResult> {
     const interpreted = this.#interpret(files);
     const result = await this.#db.kysely.transaction().execute(async (trx) => {
-      const total: HandlerApplied = { created: [], updated: [], deleted: [], unchanged: [] };
+      const total: HandlerApplied = { created: [], updated: [], deleted: [], adopted: [], unchanged: [] };
       for (const handler of this.#handlers) {
         const applied = await handler.apply(trx, principal, interpreted.get(handler.ref.name) ?? [], options);
         total.created.push(...applied.created);
         total.updated.push(...applied.updated);
         total.deleted.push(...applied.deleted);
+        total.adopted.push(...applied.adopted);
         total.unchanged.push(...applied.unchanged);
       }
       return total;
@@ -100,6 +103,7 @@ export class ManifestService {
         create: result.created.length,
         update: result.updated.length,
         delete: result.deleted.length,
+        adopt: result.adopted.length,
         unchanged: result.unchanged.length,
       },
     };

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,8 +54,20 @@ async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
 
+/** Missing, or older than its sources: a stale build would test yesterday's UI. */
+function uiNeedsBuild(): boolean {
+  const built = join(WEB_ROOT, 'index.html');
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  const sources = [join(ROOT, 'web', 'index.html'), join(ROOT, 'web', 'vite.config.ts')];
+  for (const entry of readdirSync(join(ROOT, 'web', 'src'), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) sources.push(join(entry.parentPath, entry.name));
+  }
+  return sources.some((file) => statSync(file).mtimeMs > builtAt);
+}
+
 beforeAll(async () => {
-  if (!existsSync(join(WEB_ROOT, 'index.html'))) {
+  if (uiNeedsBuild()) {
     // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
     const build = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], {
       cwd: ROOT,

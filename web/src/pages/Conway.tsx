@@ -37,7 +37,7 @@ export function ConwayPage() {
                 team's manifest), or reconsider the dependency or its ownership.
               </p>
               <div className="table-wrap">
-                <table className="table">
+                <table className="table stack-on-phone">
                   <caption className="sr-only">Conway's law findings</caption>
                   <thead>
                     <tr>
@@ -49,15 +49,20 @@ export function ConwayPage() {
                   <tbody>
                     {items.map((f) => (
                       <tr key={`${f.from.ref}->${f.to.ref}`}>
-                        <td>
+                        <td className="nowrap">
                           <RefLink entityRef={f.from.ref} />
                           <div className="cell-sub">
+                            <span className="muted">team </span>
                             <TeamLink team={f.from.owner} />
                           </div>
                         </td>
-                        <td>
+                        <td className="nowrap">
+                          <span className="phone-only muted" aria-hidden="true">
+                            depends on{' '}
+                          </span>
                           <RefLink entityRef={f.to.ref} />
                           <div className="cell-sub">
+                            <span className="muted">team </span>
                             <TeamLink team={f.to.owner} />
                           </div>
                         </td>
