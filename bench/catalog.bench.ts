@@ -26,9 +26,11 @@ const PAGE = 100;
 const LIST_TARGET: Target = { metric: 'p99', belowMs: 20 };
 const BLAST_TARGET: Target = { metric: 'p99', belowMs: 50 };
 const LIST_SCENARIO = `list page (limit ${PAGE}, random offset)`;
+const count = (n: number): string => n.toLocaleString('en-US');
+
 /** Above this for a single request, a scenario is timed sequentially instead of under load. */
 const TOO_SLOW_TO_LOAD_MS = 1000;
-const BLAST_SCENARIO = `blast radius of ${ROOT_SERVICE} (${CORE_DEPENDENTS} dependents)`;
+const BLAST_SCENARIO = `blast radius of ${ROOT_SERVICE} (${count(CORE_DEPENDENTS)} dependents)`;
 
 interface Backend {
   label: string;
@@ -71,7 +73,7 @@ export async function run(ctx: BenchContext): Promise<BenchReport> {
     rows.push(...measured);
     notes.push(...found);
     profiles.push(
-      `${backend.label}: seeding took ${profile.seedSeconds.toFixed(1)} s (${profile.seedStatements} statements); ` +
+      `${backend.label}: seeding took ${profile.seedSeconds.toFixed(1)} s (${count(profile.seedStatements)} statements); ` +
         `one list page = ${profile.listQueries} queries, ${profile.listMs.toFixed(2)} ms in-process (median); ` +
         `one blast radius = ${profile.blastQueries} queries, ${profile.blastMs.toFixed(2)} ms in-process (median)` +
         (profile.beforeStatistics
@@ -87,14 +89,14 @@ export async function run(ctx: BenchContext): Promise<BenchReport> {
       `${CONNECTIONS} keep-alive connections per scenario with an admin bearer token. The list scenario asks ` +
       `\`GET /api/v1/services?limit=${PAGE}&offset=N\` with N a random multiple of ${PAGE} per request; the blast radius ` +
       `scenario asks \`GET /api/v1/services/${ROOT_SERVICE}/blast-radius\`, checked beforehand to list exactly ` +
-      `${CORE_DEPENDENTS} impacted services. Rows with 1 connection show the unloaded latency (no queueing) for comparison; ` +
+      `${count(CORE_DEPENDENTS)} impacted services. Rows with 1 connection show the unloaded latency (no queueing) for comparison; ` +
       `the targets apply to the ${CONNECTIONS}-connection rows.`,
     peers:
       'None. No other tool offers this catalog API to compare with; the figures stand against the targets from the issue ' +
-      `(list page p99 < ${LIST_TARGET.belowMs} ms, blast radius of ${CORE_DEPENDENTS} dependents < ${BLAST_TARGET.belowMs} ms, judged on p99).`,
+      `(list page p99 < ${LIST_TARGET.belowMs} ms, blast radius of ${count(CORE_DEPENDENTS)} dependents < ${BLAST_TARGET.belowMs} ms, judged on p99).`,
     setup: [
-      `Catalog: ${dataset.services} services, ${dataset.teams} teams, ${dataset.edges} dependency edges (deterministic seed). ` +
-        `\`${ROOT_SERVICE}\` has ${CORE_DEPENDENTS} transitive dependents in ${dataset.coreDepth} levels (a DAG: 30% of them ` +
+      `Catalog: ${count(dataset.services)} services, ${dataset.teams} teams, ${count(dataset.edges)} dependency edges (deterministic seed). ` +
+        `\`${ROOT_SERVICE}\` has ${count(CORE_DEPENDENTS)} transitive dependents in ${dataset.coreDepth} levels (a DAG: 30% of them ` +
         'have a second path); the other services form a random DAG biased towards a shared platform layer.',
       'Seeded in the bench process with `CatalogService.applyDesired` in one transaction (`systemPrincipal`), then served by ' +
         '`node bin/vigil.mjs server --db <url> --host 127.0.0.1 --log-level warn` (request logging off: its pipe would be ' +

@@ -7,7 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CpuWatch } from './lib/contention.ts';
 import {
+  conditionsLine,
   consoleReport,
   describeMachine,
   loadAverage,
@@ -82,7 +84,9 @@ function list(): void {
 
 async function runOne(name: string, options: Options): Promise<{ missed: number }> {
   const started = Date.now();
-  const loadAtStart = loadAverage();
+  const loadBefore = loadAverage();
+  const watch = new CpuWatch();
+  watch.start();
   const tmpDir = mkdtempSync(join(tmpdir(), `vigil-bench-${name}-`));
   const cleanups: Array<() => Promise<void> | void> = [];
   const ctx: BenchContext = {
@@ -97,14 +101,20 @@ async function runOne(name: string, options: Options): Promise<{ missed: number 
     const module = (await import(pathToFileURL(join(BENCH_DIR, `${name}${SUFFIX}`)).href)) as Partial<BenchModule>;
     if (typeof module.run !== 'function') throw new Error(`bench/${name}${SUFFIX} does not export run(ctx)`);
     const report = await module.run(ctx);
+    const conditions = { loadBefore, foreignCpu: watch.stop() };
     process.stdout.write(consoleReport(name, report));
+    process.stdout.write(`\n${conditionsLine(conditions)}\n`);
+    if ((conditions.foreignCpu ?? 0) > 0.05) {
+      process.stderr.write('warning: other programs took a noticeable share of the CPU; these figures understate Vigil\n');
+    }
     if (options.write) {
-      const load = { start: loadAtStart, end: loadAverage() };
-      writeResultsSection(join(BENCH_DIR, 'RESULTS.md'), name, resultsSection(name, report, describeMachine(), new Date(), load));
+      const section = resultsSection(name, report, describeMachine(), new Date(), conditions);
+      writeResultsSection(join(BENCH_DIR, 'RESULTS.md'), name, section);
       ctx.log('section written to bench/RESULTS.md');
     }
     return { missed: report.rows.filter((r) => verdict(r) === 'FAIL').length };
   } finally {
+    watch.stop();
     for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup();

@@ -21,6 +21,8 @@ import { Journal, JournalFeed } from './journal/journal.ts';
 import { readManifestFiles } from './manifests/files.ts';
 import { registerManifestRoutes } from './manifests/manifests.routes.ts';
 import { ManifestService } from './manifests/manifests.service.ts';
+import { registerSloRoutes } from './slo/slo.routes.ts';
+import { SloService } from './slo/slo.service.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PROJECT_ROOT = resolve(here, '..');
@@ -55,6 +57,7 @@ export interface Vigil {
   auth: AuthService;
   catalog: CatalogService;
   manifests: ManifestService;
+  slo: SloService;
   jobs: JobQueue;
   metrics: HttpMetrics;
   routes: RouteAccess[];
@@ -75,6 +78,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     const auth = new AuthService({ db, clock, journal });
     const catalog = new CatalogService({ db, clock, journal });
     const manifests = new ManifestService({ db, clock, catalog });
+    const slo = new SloService({ db, clock, journal, catalog });
     const jobs = new JobQueue({ db, clock });
     const metrics = new HttpMetrics();
     metrics.gauge('vigil_jobs_pending', 'Durable jobs waiting to run', async () => (await jobs.depth()).pending);
@@ -87,6 +91,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     registerJournalRoutes(app, { db, journal, feed, clock });
     registerCatalogRoutes(app, { catalog });
     registerManifestRoutes(app, { manifests });
+    registerSloRoutes(app, { slo });
     await serveWebUi(app, options.webRoot ?? join(PROJECT_ROOT, 'web', 'dist'));
     await app.ready();
 
@@ -103,7 +108,10 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
         return { created: result.created.length };
       });
     }
-    if (options.workers ?? true) jobs.start();
+    if (options.workers ?? true) {
+      jobs.start();
+      slo.start();
+    }
 
     return {
       app,
@@ -114,6 +122,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       auth,
       catalog,
       manifests,
+      slo,
       jobs,
       metrics,
       routes,
@@ -122,6 +131,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       async close() {
         feed.stop();
         await jobs.stop();
+        await slo.stop();
         await app.close();
         await db.close();
       },

@@ -22,12 +22,7 @@ export function describeMachine(): Machine {
   };
 }
 
-/** The 1-minute load average around a run: other work on the machine skews every figure. */
-export interface LoadAverages {
-  start: number;
-  end: number;
-}
-
+/** The 1-minute load average: other work on the machine skews every figure. */
 export function loadAverage(): number {
   return os.loadavg()[0] ?? 0;
 }
@@ -81,7 +76,7 @@ export function resultsTable(report: BenchReport): string {
     r.backend,
     r.system,
     String(r.result.connections),
-    r.result.requestsPerSecond.toFixed(0),
+    r.result.requestsPerSecond.toFixed(r.result.requestsPerSecond < 10 ? 1 : 0),
     ms(r.result.latency.p50),
     ms(r.result.latency.p97_5),
     ms(r.result.latency.p99),
@@ -124,14 +119,25 @@ export function consoleReport(name: string, report: BenchReport): string {
 }
 
 /** The benchmark's section of RESULTS.md, between markers so a later run replaces only it. */
-export function resultsSection(name: string, report: BenchReport, machine: Machine, at: Date, load: LoadAverages): string {
+/** What else the machine was doing: the load average before the run and other programs' share of the CPU during it. */
+export interface RunConditions {
+  loadBefore: number;
+  /** 0–1, or null where it cannot be measured. */
+  foreignCpu: number | null;
+}
+
+export function conditionsLine(c: RunConditions): string {
+  const during = c.foreignCpu === null ? '' : `; other programs used ${(c.foreignCpu * 100).toFixed(0)}% of the CPU during it`;
+  return `1-minute load average before the run ${c.loadBefore.toFixed(2)}${during}`;
+}
+
+export function resultsSection(name: string, report: BenchReport, machine: Machine, at: Date, conditions: RunConditions): string {
   const ratios = ratioTable(report);
   const lines = [
     startMarker(name),
     `## ${name}: ${report.title}`,
     '',
-    `Run ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineLine(machine)}; ` +
-      `1-minute load average ${load.start.toFixed(2)} at the start, ${load.end.toFixed(2)} at the end.`,
+    `Run ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineLine(machine)}; ${conditionsLine(conditions)}.`,
     `Command: \`npm run bench -- ${name}\`.`,
     '',
     report.summary,

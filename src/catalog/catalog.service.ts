@@ -119,17 +119,35 @@ export class CatalogService {
     const edges = await store.edgesWithinImpact(ex, root.id);
 
     const refOf = new Map<string, string>([[root.id, `${root.kind}:${root.name}`]]);
-    const depthOf = new Map<string, number>([[root.id, 0]]);
-    for (const e of impacted) {
-      refOf.set(e.id, `${e.kind}:${e.name}`);
-      depthOf.set(e.id, e.depth);
-    }
+    for (const e of impacted) refOf.set(e.id, `${e.kind}:${e.name}`);
     const dependenciesOf = new Map<string, string[]>();
+    const dependentsOf = new Map<string, string[]>();
     for (const edge of edges) {
-      const list = dependenciesOf.get(edge.fromId) ?? [];
-      list.push(edge.toId);
-      dependenciesOf.set(edge.fromId, list);
+      const deps = dependenciesOf.get(edge.fromId) ?? [];
+      deps.push(edge.toId);
+      dependenciesOf.set(edge.fromId, deps);
+      const dependents = dependentsOf.get(edge.toId) ?? [];
+      dependents.push(edge.fromId);
+      dependentsOf.set(edge.toId, dependents);
     }
+    // Breadth-first from the root over reversed edges: the first visit is the shortest distance.
+    const depthOf = new Map<string, number>([[root.id, 0]]);
+    let frontier = [root.id];
+    for (let depth = 1; frontier.length > 0; depth++) {
+      const next: string[] = [];
+      for (const id of frontier) {
+        for (const dependent of dependentsOf.get(id) ?? []) {
+          if (depthOf.has(dependent)) continue;
+          depthOf.set(dependent, depth);
+          next.push(dependent);
+        }
+      }
+      frontier = next;
+    }
+    const depthOfEntity = (id: string): number => depthOf.get(id) ?? 0;
+    impacted.sort(
+      (a, b) => depthOfEntity(a.id) - depthOfEntity(b.id) || a.kind.localeCompare(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
     const rootRef = `${root.kind}:${root.name}`;
     // An entity at depth d was reached through one of its dependencies at depth d - 1; the
     // alphabetically first keeps the answer stable.
@@ -149,8 +167,8 @@ export class CatalogService {
         name: e.name,
         owner: e.owner,
         tier: e.tier,
-        depth: e.depth,
-        via: viaOf(e.id, e.depth),
+        depth: depthOfEntity(e.id),
+        via: viaOf(e.id, depthOfEntity(e.id)),
       })),
       teams: [...teamCounts]
         .map(([team, count]) => ({ name: team, count }))

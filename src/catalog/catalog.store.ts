@@ -263,23 +263,19 @@ export async function idsByName(ex: Executor, table: 'teams' | 'users', names: s
 // Blast radius
 
 /**
- * Walks `catalog_dependencies` backwards from the root. The UNION keeps one row per
- * (entity, depth), but a cycle would still produce ever deeper rows, so the walk stops at the
- * number of entities that depend on anything: no shortest path can be longer than that.
- * (PostgreSQL's CYCLE clause would be tighter, but SQLite has none.)
+ * Walks `catalog_dependencies` backwards from the root. The recursive term carries only the
+ * entity id, so UNION deduplicates: each entity enters the walk once, which keeps it linear in
+ * the edges (cycles included). Carrying the depth instead would enumerate every path, which is
+ * exponential in a DAG with shared dependencies; depths are computed from the edges afterwards.
  */
 function reachCte(rootId: string) {
   return sql`with recursive
-    bound(n) as (select count(distinct from_id) from catalog_dependencies),
-    reach(id, depth) as (
-      select d.from_id, 1 from catalog_dependencies d where d.to_id = ${rootId}
+    reach(id) as (
+      select d.from_id from catalog_dependencies d where d.to_id = ${rootId}
       union
-      select d.from_id, r.depth + 1
-        from reach r
-        join catalog_dependencies d on d.to_id = r.id
-        join bound b on r.depth < b.n
+      select d.from_id from reach r join catalog_dependencies d on d.to_id = r.id
     ),
-    impacted(id, depth) as (select id, min(depth) from reach where id <> ${rootId} group by id)`;
+    impacted(id) as (select id from reach where id <> ${rootId})`;
 }
 
 export interface ImpactedRecord {
@@ -288,10 +284,9 @@ export interface ImpactedRecord {
   name: string;
   owner: string | null;
   tier: string | null;
-  depth: number;
 }
 
-/** Every entity that transitively depends on the root, with its shortest distance: one query. */
+/** Every entity that transitively depends on the root: one query. */
 export async function impactedBy(ex: Executor, rootId: string): Promise<ImpactedRecord[]> {
   const { rows } = await sql<{
     id: string;
@@ -299,15 +294,13 @@ export async function impactedBy(ex: Executor, rootId: string): Promise<Impacted
     name: string;
     owner: string | null;
     tier: string | null;
-    depth: number;
   }>`
     ${reachCte(rootId)}
-    select e.id, e.kind, e.name, t.name as owner, e.tier, i.depth
+    select e.id, e.kind, e.name, t.name as owner, e.tier
       from impacted i
       join catalog_entities e on e.id = i.id
-      left join teams t on t.id = e.owner_team_id
-     order by i.depth, e.kind, e.name`.execute(ex);
-  return rows.map((r) => ({ ...r, kind: r.kind as EntityKind, depth: Number(r.depth) }));
+      left join teams t on t.id = e.owner_team_id`.execute(ex);
+  return rows.map((r) => ({ ...r, kind: r.kind as EntityKind }));
 }
 
 /** Dependency edges among the root and the entities it impacts: one query. */
@@ -316,8 +309,8 @@ export async function edgesWithinImpact(ex: Executor, rootId: string): Promise<A
     ${reachCte(rootId)}
     select d.from_id, d.to_id
       from catalog_dependencies d
-     where d.from_id in (select id from impacted)
-       and (d.to_id = ${rootId} or d.to_id in (select id from impacted))`.execute(ex);
+      join impacted i on i.id = d.from_id
+     where d.to_id = ${rootId} or d.to_id in (select id from impacted)`.execute(ex);
   return rows.map((r) => ({ fromId: r.from_id, toId: r.to_id }));
 }
 

@@ -3,6 +3,8 @@ import { registerCatalogCommands } from '../catalog/catalog.cli.ts';
 import { VigilError } from '../core/errors.ts';
 import { registerManifestCommands } from '../manifests/manifests.cli.ts';
 import { VERSION } from '../server.ts';
+import { registerNinesCommand } from '../slo/nines.cli.ts';
+import { registerRulesCommand } from '../slo/rules.cli.ts';
 import { registerAuditCommand } from './audit.cli.ts';
 import { registerAuthCommands } from './auth.cli.ts';
 import { CliError, EXIT } from './context.ts';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerCatalogCommands(program);
   registerAuditCommand(program);
   registerAuthCommands(program);
+  registerNinesCommand(program);
+  registerRulesCommand(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db, Dialect } from './database.ts';
 import * as m0001 from './migrations/0001_foundation.ts';
+import * as m0002 from './migrations/0002_slo.ts';
 
 interface PortableMigration {
   // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was when written.
@@ -10,7 +11,10 @@ interface PortableMigration {
 }
 
 /** Every migration, in order. Names never change once released. */
-export const migrations: ReadonlyArray<[string, PortableMigration]> = [['0001_foundation', m0001]];
+export const migrations: ReadonlyArray<[string, PortableMigration]> = [
+  ['0001_foundation', m0001],
+  ['0002_slo', m0002],
+];
 
 function provider(dialect: Dialect): MigrationProvider {
   return {

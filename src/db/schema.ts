@@ -17,6 +17,19 @@ export interface Database {
   catalog_dependencies: CatalogDependenciesTable;
   journal: JournalTable;
   jobs: JobsTable;
+  data_sources: DataSourcesTable;
+  slis: SlisTable;
+  slos: SlosTable;
+  slas: SlasTable;
+  error_budget_policies: ErrorBudgetPoliciesTable;
+  policy_overrides: PolicyOverridesTable;
+  maintenance_windows: MaintenanceWindowsTable;
+  sli_minutes: SliMinutesTable;
+  sli_hours: SliHoursTable;
+  sli_histograms: SliHistogramsTable;
+  sli_batches: SliBatchesTable;
+  slo_alerts: SloAlertsTable;
+  leases: LeasesTable;
 }
 
 export interface UsersTable {
@@ -142,4 +155,112 @@ export interface JobsTable {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SLOs (0002_slo)
+
+/** A definition row of the SLO module: the spec as normalized JSON, `source` the config-as-code owner. */
+interface SloDefinitionColumns {
+  id: string;
+  name: string;
+  /** JSON of the spec in normal form. */
+  spec: string;
+  source: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type DataSourcesTable = SloDefinitionColumns;
+
+export interface SlisTable extends SloDefinitionColumns {
+  /** Catalog entity id of the measured service (no foreign key; see the migration). */
+  service_id: string | null;
+}
+
+export interface SlosTable extends SloDefinitionColumns {
+  service_id: string | null;
+  sli_id: string;
+}
+
+export interface SlasTable extends SloDefinitionColumns {
+  slo_id: string;
+}
+
+export interface ErrorBudgetPoliciesTable {
+  id: string;
+  /** Service name; one policy per service. */
+  service: string;
+  service_id: string | null;
+  spec: string;
+  source: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PolicyOverridesTable {
+  id: string;
+  service: string;
+  service_id: string | null;
+  reason: string;
+  actor: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export type MaintenanceWindowsTable = SloDefinitionColumns;
+
+export interface SliMinutesTable {
+  sli_id: string;
+  /** Epoch minute: floor(ms / 60 000). */
+  minute: number;
+  good: number;
+  total: number;
+}
+
+export interface SliHoursTable {
+  sli_id: string;
+  /** Epoch hour: floor(ms / 3 600 000). */
+  hour: number;
+  good: number;
+  total: number;
+}
+
+export interface SliHistogramsTable {
+  sli_id: string;
+  minute: number;
+  /** JSON of a mergeable latency histogram (`slo/histogram.ts`). */
+  histogram: string;
+}
+
+export interface SliBatchesTable {
+  sli_id: string;
+  batch_id: string;
+  received_at: number;
+  /** Range of epoch minutes the batch added to. */
+  min_minute: number;
+  max_minute: number;
+  /** Accepted events. */
+  events: number;
+}
+
+export interface SloAlertsTable {
+  id: string;
+  slo_id: string;
+  objective: string;
+  /** Burn-rate rule name, or `no-data`. */
+  rule: string;
+  severity: string;
+  state: 'firing' | 'resolved';
+  fired_at: number;
+  resolved_at: number | null;
+  /** JSON object: burn rates and thresholds at the time of firing. */
+  data: string;
+}
+
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  /** Lease expiry (ms); another owner may claim it after. */
+  until: number;
 }

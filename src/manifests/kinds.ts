@@ -92,15 +92,35 @@ export interface HandlerApplied {
 export type ExportedDocument = { apiVersion: string; kind: string } & Record<string, unknown>;
 
 /**
+ * What every handler of one plan or apply was handed. References may cross handlers (an SLO names
+ * a catalog service), and a plan must see what the same manifests declare elsewhere.
+ */
+export interface HandlerContext {
+  fragmentsOf<Fragment>(ref: HandlerRef<Fragment>): Array<Located<Fragment>>;
+}
+
+/** Formats `vigil export` writes besides Vigil's own (`openslo`: OpenSLO v1). */
+export type ExportFormat = 'openslo';
+
+/**
  * Owns the objects of some kinds: diffs them against storage, applies them and exports them.
- * Handlers run even when no document names them, so `prune` can empty their source.
+ * Handlers run even when no document names them, so `prune` can empty their source. Handlers run
+ * in the order they are installed, so one may rely on an earlier one's objects (services before SLOs).
  */
 export interface ManifestHandler<Fragment = unknown> {
   readonly ref: HandlerRef<Fragment>;
-  plan(executor: Executor, fragments: Array<Located<Fragment>>, options: PlanOptions): Promise<HandlerPlan>;
+  plan(executor: Executor, fragments: Array<Located<Fragment>>, options: PlanOptions, context?: HandlerContext): Promise<HandlerPlan>;
   /** Runs inside the one transaction of an apply; throwing rolls back every handler's work. */
-  apply(trx: Executor, principal: Principal, fragments: Array<Located<Fragment>>, options: PlanOptions): Promise<HandlerApplied>;
+  apply(
+    trx: Executor,
+    principal: Principal,
+    fragments: Array<Located<Fragment>>,
+    options: PlanOptions,
+    context?: HandlerContext,
+  ): Promise<HandlerApplied>;
   export(executor: Executor): Promise<ExportedDocument[]>;
+  /** Its objects in another format; handlers without this have nothing in that format. */
+  exportAs?(executor: Executor, format: ExportFormat): Promise<ExportedDocument[]>;
 }
 
 /** Documents sorted out by the handler that will act on them. */

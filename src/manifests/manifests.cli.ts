@@ -93,10 +93,11 @@ export function registerManifestCommands(program: Command): void {
 
   program
     .command('export')
-    .description('write the catalog as vigil.dev/v1 YAML that apply accepts unchanged')
+    .description('write the catalog and SLOs as vigil.dev/v1 YAML that apply accepts unchanged')
     .option('-o, --output <file>', 'write to this file instead of standard output')
-    .action(async (opts: { output?: string }, cmd: Command) => {
-      const yaml = await fetchYaml(globalOptions(cmd), '/api/v1/manifests/export');
+    .option('--openslo', 'write SLIs, SLOs and their DataSources as OpenSLO v1 instead')
+    .action(async (opts: { output?: string; openslo?: boolean }, cmd: Command) => {
+      const yaml = await fetchYaml(globalOptions(cmd), `/api/v1/manifests/export${opts.openslo ? '?format=openslo' : ''}`);
       if (!opts.output) return void process.stdout.write(yaml);
       await writeFile(opts.output, yaml, 'utf8');
       const count = (yaml.match(/^---$/gm) ?? []).length;

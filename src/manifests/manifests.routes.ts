@@ -92,12 +92,15 @@ export function registerManifestRoutes(app: App, deps: { manifests: ManifestServ
       config: { access: 'read' },
       schema: {
         tags: ['manifests'],
-        summary: 'The catalog as vigil.dev/v1 YAML that apply accepts unchanged',
+        summary: 'Everything manifests manage as vigil.dev/v1 YAML (or SLOs as OpenSLO v1) that apply accepts unchanged',
+        querystring: z.strictObject({
+          format: z.enum(['vigil', 'openslo']).default('vigil').describe('openslo: SLIs, SLOs and DataSources as OpenSLO v1'),
+        }),
         response: { 200: z.string().describe('multi-document YAML (application/yaml)') },
       },
     },
-    async (_request, reply) => {
-      const yaml = await manifests.exportYaml();
+    async (request, reply) => {
+      const yaml = await manifests.exportYaml(request.query.format);
       return reply.type('application/yaml; charset=utf-8').send(yaml);
     },
   );

@@ -5,14 +5,19 @@ import type { Db } from '../db/database.ts';
 import { type CatalogPort, catalogHandler } from './catalog.handler.ts';
 import { registerCatalogKinds } from './catalog.kinds.ts';
 import {
+  type ExportFormat,
   type HandlerApplied,
+  type HandlerContext,
   type Interpreted,
   KindRegistry,
+  type Located,
   type ManifestHandler,
   type PlannedChange,
   type PlanOptions,
 } from './kinds.ts';
 import { type ManifestFile, parseManifests } from './parse.ts';
+import { type SloPort, sloHandler } from './slo.handler.ts';
+import { registerSloKinds } from './slo.kinds.ts';
 
 export interface PlanSummary {
   create: number;
@@ -44,9 +49,12 @@ export interface ManifestServiceDeps {
   kinds?: KindRegistry;
   /** Handlers of kinds that later modules register, besides the catalog's. */
   handlers?: ManifestHandler[];
+  /** With it, the SLO kinds (OpenSLO v1 and Vigil's) are read too, after the catalog's. */
+  slo?: SloPort;
 }
 
 const EXPORT_HEADER = '# Vigil catalog, written by `vigil export`. `vigil apply -f` this file to recreate it.\n';
+const OPENSLO_HEADER = '# Vigil SLOs as OpenSLO v1, written by `vigil export --openslo`. `vigil apply -f` this file to recreate them.\n';
 
 /** Config as code: reads manifests, plans them against the stored state, applies them in one go. */
 export class ManifestService {
@@ -56,8 +64,12 @@ export class ManifestService {
 
   constructor(deps: ManifestServiceDeps) {
     this.#db = deps.db;
-    this.#kinds = deps.kinds ?? registerCatalogKinds(new KindRegistry());
-    this.#handlers = [catalogHandler(deps.catalog) as ManifestHandler, ...(deps.handlers ?? [])];
+    const kinds = deps.kinds ?? registerCatalogKinds(new KindRegistry());
+    if (deps.slo && !deps.kinds) registerSloKinds(kinds);
+    this.#kinds = kinds;
+    // SLOs name services, so the SLO handler runs after the catalog's, in the same transaction.
+    const slo = deps.slo ? [sloHandler({ slo: deps.slo, catalog: deps.catalog }) as ManifestHandler] : [];
+    this.#handlers = [catalogHandler(deps.catalog) as ManifestHandler, ...slo, ...(deps.handlers ?? [])];
   }
 
   /** The kinds this service reads (for docs and error messages). */
@@ -67,10 +79,11 @@ export class ManifestService {
 
   async plan(files: readonly ManifestFile[], options: PlanOptions): Promise<Plan> {
     const interpreted = this.#interpret(files);
+    const context = contextOf(interpreted);
     const changes: PlannedChange[] = [];
     let unchanged = 0;
     for (const handler of this.#handlers) {
-      const planned = await handler.plan(this.#db.kysely, interpreted.get(handler.ref.name) ?? [], options);
+      const planned = await handler.plan(this.#db.kysely, interpreted.get(handler.ref.name) ?? [], options, context);
       changes.push(...planned.changes);
       unchanged += planned.unchanged.length;
     }
@@ -85,10 +98,11 @@ export class ManifestService {
   /** All or nothing: every handler works in one transaction, so one bad reference writes nothing. */
   async apply(principal: Principal, files: readonly ManifestFile[], options: PlanOptions): Promise<ApplyResult> {
     const interpreted = this.#interpret(files);
+    const context = contextOf(interpreted);
     const result = await this.#db.kysely.transaction().execute(async (trx) => {
       const total: HandlerApplied = { created: [], updated: [], deleted: [], adopted: [], unchanged: [] };
       for (const handler of this.#handlers) {
-        const applied = await handler.apply(trx, principal, interpreted.get(handler.ref.name) ?? [], options);
+        const applied = await handler.apply(trx, principal, interpreted.get(handler.ref.name) ?? [], options, context);
         total.created.push(...applied.created);
         total.updated.push(...applied.updated);
         total.deleted.push(...applied.deleted);
@@ -118,12 +132,19 @@ export class ManifestService {
     return interpreted;
   }
 
-  /** Everything the handlers manage, as multi-document `vigil.dev/v1` YAML. */
-  async exportYaml(): Promise<string> {
+  /** Everything the handlers manage, as multi-document `vigil.dev/v1` YAML; or what they can write in another format. */
+  async exportYaml(format: 'vigil' | ExportFormat = 'vigil'): Promise<string> {
     const docs = [];
-    for (const handler of this.#handlers) docs.push(...(await handler.export(this.#db.kysely)));
-    return EXPORT_HEADER + docs.map((d) => `---\n${toYaml(d)}`).join('');
+    for (const handler of this.#handlers) {
+      if (format === 'vigil') docs.push(...(await handler.export(this.#db.kysely)));
+      else if (handler.exportAs) docs.push(...(await handler.exportAs(this.#db.kysely, format)));
+    }
+    return (format === 'vigil' ? EXPORT_HEADER : OPENSLO_HEADER) + docs.map((d) => `---\n${toYaml(d)}`).join('');
   }
+}
+
+function contextOf(interpreted: Interpreted): HandlerContext {
+  return { fragmentsOf: <F>(ref: { name: string }) => (interpreted.get(ref.name) ?? []) as Array<Located<F>> };
 }
 
 /** Lists of plain values on one line (`tags: [a, b]`), as people write them by hand. */

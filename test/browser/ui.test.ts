@@ -131,7 +131,7 @@ describe('web UI', { timeout: 90_000 }, () => {
 
   test('signing in with the token shows the catalog, and signing out ends the session', async () => {
     const page = await newPage();
-    await page.goto('/');
+    await page.goto('/catalog');
     await page.getByLabel('API token').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Catalog', level: 1 }).waitFor();

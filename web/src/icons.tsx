@@ -21,6 +21,26 @@ function Icon({ children, size = 18 }: { children: ReactNode; size?: number }) {
 }
 
 export const icons = {
+  overview: (
+    <Icon>
+      <path d="M3.5 15a8.5 8.5 0 1 1 17 0" />
+      <path d="M12 15l4-5" />
+      <path d="M3 19h18" />
+    </Icon>
+  ),
+  slos: (
+    <Icon>
+      <circle cx="12" cy="12" r="8.5" />
+      <circle cx="12" cy="12" r="4.5" />
+      <circle cx="12" cy="12" r="0.8" />
+    </Icon>
+  ),
+  nines: (
+    <Icon>
+      <rect x="4" y="3" width="16" height="18" rx="2" />
+      <path d="M8 7h8M8 12h.01M12 12h.01M16 12h.01M8 16h.01M12 16h.01M16 16h.01" />
+    </Icon>
+  ),
   catalog: (
     <Icon>
       <rect x="3" y="3" width="7" height="7" rx="1" />

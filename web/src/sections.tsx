@@ -4,6 +4,10 @@ import { AuditPage } from './pages/Audit.tsx';
 import { CatalogPage } from './pages/Catalog.tsx';
 import { ConwayPage } from './pages/Conway.tsx';
 import { EntityPage } from './pages/Entity.tsx';
+import { NinesPage } from './pages/Nines.tsx';
+import { OverviewPage } from './pages/Overview.tsx';
+import { SloPage } from './pages/Slo.tsx';
+import { SlosPage } from './pages/Slos.tsx';
 import { TeamPage, TeamsPage } from './pages/Teams.tsx';
 import { matchRoute, type Route, route } from './router.tsx';
 
@@ -22,11 +26,31 @@ export interface Section {
  */
 export const SECTIONS: Section[] = [
   {
+    path: '/',
+    label: 'Overview',
+    icon: icons.overview,
+    routes: [{ route: route('/'), render: () => <OverviewPage /> }],
+  },
+  {
+    path: '/slos',
+    label: 'SLOs',
+    icon: icons.slos,
+    routes: [
+      { route: route('/slos'), render: () => <SlosPage /> },
+      { route: route('/slos/:name'), render: (p) => <SloPage key={p.name} name={p.name ?? ''} /> },
+    ],
+  },
+  {
+    path: '/nines',
+    label: 'Nines',
+    icon: icons.nines,
+    routes: [{ route: route('/nines'), render: () => <NinesPage /> }],
+  },
+  {
     path: '/catalog',
     label: 'Catalog',
     icon: icons.catalog,
     routes: [
-      { route: route('/'), render: () => <CatalogPage /> },
       { route: route('/catalog'), render: () => <CatalogPage /> },
       {
         route: route('/catalog/:kind/:name'),

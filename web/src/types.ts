@@ -107,3 +107,110 @@ export interface JournalPage {
 export const ENTITY_KINDS = ['service', 'system', 'resource', 'api', 'domain'] as const;
 export const TIERS = ['tier-1', 'tier-2', 'tier-3', 'tier-4'] as const;
 export const LIFECYCLES = ['experimental', 'production', 'deprecated'] as const;
+
+// ---------- SLOs ----------
+
+export type PolicyState = 'ok' | 'warn' | 'halted';
+
+export const BURN_WINDOWS = ['5m', '30m', '1h', '6h', '1d', '3d'] as const;
+export type BurnWindow = (typeof BURN_WINDOWS)[number];
+
+export type TimeWindow =
+  | { type: 'rolling'; duration: string }
+  | { type: 'calendar'; duration: string; startTime: string; timeZone: string };
+
+export type BudgetingMethod = 'Occurrences' | 'Timeslices' | 'RatioTimeslices';
+
+export interface ObjectiveStatus {
+  objective: string;
+  displayName?: string | null;
+  target: number;
+  windowStart: number;
+  windowEnd: number;
+  sli: number | null;
+  good: number;
+  total: number;
+  budgetEvents: number;
+  budgetMinutes: number;
+  consumedEvents: number;
+  consumedMinutes: number;
+  remainingRatio: number;
+  remainingEvents: number;
+  remainingMinutes: number;
+  burnRates: Record<BurnWindow, number | null>;
+  timeToExhaustionMs: number | null;
+}
+
+export interface BurnRateRule {
+  name: string;
+  severity: 'page' | 'ticket';
+  budgetShare: number;
+  longWindow: string;
+  shortWindow: string;
+  /** The burn rate this rule fires at, when the server computes it for the SLO's window. */
+  burnRate?: number;
+}
+
+export interface SloAlert {
+  id: string;
+  slo: string;
+  /** Objective name, or `*` for a no-data alert. */
+  objective: string;
+  /** Burn-rate rule name, or `no-data`. */
+  rule: string;
+  severity: 'page' | 'ticket' | string;
+  state: 'firing' | 'resolved';
+  firedAt: number;
+  resolvedAt: number | null;
+  /** Burn-rate alerts: reason, threshold, longWindow, shortWindow, longBurnRate, shortBurnRate. */
+  data: Record<string, unknown>;
+}
+
+export interface SloStatus {
+  name: string;
+  displayName: string | null;
+  description?: string | null;
+  service: string;
+  owner: string | null;
+  sli: string;
+  budgetingMethod: BudgetingMethod;
+  timeWindow: TimeWindow;
+  objectives: ObjectiveStatus[];
+  alerts: SloAlert[];
+  /** The SLO's burn-rate rules, when the server sends them; the SRE Workbook defaults otherwise. */
+  alerting?: { rules: BurnRateRule[]; minEvents?: number; noDataAfter?: string | null };
+  policy: { state: PolicyState; actions: string[] };
+  labels?: Record<string, string>;
+}
+
+export interface SloSeries {
+  sli: Array<{ at: number; good: number; total: number; value: number | null }>;
+  burnDown: Array<{ at: number; remainingRatio: number }>;
+}
+
+export interface OverviewSlo {
+  name: string;
+  displayName?: string | null;
+  remainingRatio: number;
+  sli: number | null;
+  target: number;
+  state: 'ok' | 'warn' | 'exhausted' | 'no-data';
+}
+
+export interface OverviewService {
+  name: string;
+  title: string | null;
+  owner: string | null;
+  tier: string | null;
+  slos: OverviewSlo[];
+  policy: { state: PolicyState };
+}
+
+export interface ServicePolicy {
+  service: string;
+  state: PolicyState;
+  remainingRatio: number | null;
+  actions: string[];
+  rules: Array<{ whenRemainingBelow: number; actions: string[] }>;
+  override: { reason: string; actor: string; until: number } | null;
+}

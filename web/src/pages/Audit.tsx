@@ -1,7 +1,9 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../api.ts';
 import { JournalTable } from '../components/journal.tsx';
+import { LiveIndicator } from '../components/live.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../components/status.tsx';
+import type { LiveState } from '../live.ts';
 import { navigate, useLocation, withQuery } from '../router.tsx';
 import { useTitle } from '../title.ts';
 import type { JournalEntry, JournalPage } from '../types.ts';
@@ -14,9 +16,7 @@ const WINDOWS = [
   ['30d', 'Last 30 days'],
   ['365d', 'Last year'],
 ] as const;
-const KIND_HINTS = ['auth.', 'catalog.', 'catalog.team.', 'catalog.entity.', 'manifests.'];
-
-type LiveState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'unsupported';
+const KIND_HINTS = ['auth.', 'catalog.', 'catalog.team.', 'catalog.entity.', 'manifests.', 'slo.'];
 
 interface Filters {
   since: string;
@@ -161,7 +161,7 @@ export function AuditPage() {
           <h1>Audit log</h1>
           <p className="lead">Every change in Vigil, who made it and when. The journal is append-only.</p>
         </div>
-        <LiveIndicator state={live} />
+        <LiveIndicator state={live} liveHint="New entries appear at the top as they happen" />
       </div>
 
       <form className="filters" aria-label="Audit filters" onSubmit={submit}>
@@ -250,25 +250,5 @@ export function AuditPage() {
         </>
       )}
     </>
-  );
-}
-
-function LiveIndicator({ state }: { state: LiveState }) {
-  const text = {
-    connecting: 'Connecting…',
-    live: 'Live',
-    reconnecting: 'Reconnecting…',
-    offline: 'Live updates stopped; reload to resume',
-    unsupported: 'Live updates unavailable',
-  }[state];
-  return (
-    <p
-      className={`live live-${state}`}
-      role="status"
-      title={state === 'live' ? 'New entries appear at the top as they happen' : undefined}
-    >
-      <span className="live-dot" aria-hidden="true" />
-      {text}
-    </p>
   );
 }

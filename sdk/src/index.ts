@@ -1,0 +1,1 @@
+export { type IngestResult, type SliEvent, SliReporter, type SliReporterOptions } from './sli-reporter.ts';

@@ -1,0 +1,185 @@
+import type { Executor } from '../db/database.ts';
+import { type Interval, PrefixSums } from './slo.math.ts';
+import * as store from './slo.store.ts';
+
+const MINUTE_MS = 60_000;
+/** Minutes past `now` kept in the arrays: ingestion accepts events up to 5 minutes ahead. */
+const FUTURE_MINUTES = 6;
+/** Slack before the arrays must shift, so they move once a day rather than every minute. */
+const SLACK_MINUTES = 1440;
+/**
+ * Batches received this long before the last sync are looked at again. A batch's `received_at`
+ * is taken before its transaction commits, so a sync can miss a batch that commits just after
+ * it; the overlap catches it next time. Re-reading a range is idempotent (it sets, not adds).
+ */
+const OVERLAP_MS = 60_000;
+
+/**
+ * One SLI's per-minute counts over the retention horizon, dense: index `i` is epoch minute
+ * `base + i`. Prefix sums are built from it on demand and kept until the data changes.
+ */
+class SliSeries {
+  base: number;
+  good: Float64Array;
+  total: Float64Array;
+  /** Bumped on every change; cached prefix sums of an older version are stale. */
+  version = 0;
+  readonly #sums = new Map<string, { version: number; sums: PrefixSums }>();
+
+  constructor(base: number, capacity: number) {
+    this.base = base;
+    this.good = new Float64Array(capacity);
+    this.total = new Float64Array(capacity);
+  }
+
+  get end(): number {
+    return this.base + this.good.length;
+  }
+
+  /** Sets minutes `[from, to]` to exactly the stored rows (zero where there is none). */
+  fill(from: number, to: number, rows: readonly store.MinuteCounts[]): void {
+    const lo = Math.max(from, this.base) - this.base;
+    const hi = Math.min(to, this.end - 1) - this.base;
+    if (hi < lo) return;
+    this.good.fill(0, lo, hi + 1);
+    this.total.fill(0, lo, hi + 1);
+    for (const r of rows) {
+      const i = r.minute - this.base;
+      if (i < lo || i > hi) continue;
+      this.good[i] = r.good;
+      this.total[i] = r.total;
+    }
+    this.version++;
+  }
+
+  /** Moves the start to `base`, keeping the minutes both ranges share; returns the new range to load. */
+  shift(base: number): { from: number; to: number } {
+    const by = base - this.base;
+    const n = this.good.length;
+    if (by >= n || by <= -n) {
+      this.good.fill(0);
+      this.total.fill(0);
+      this.base = base;
+      this.version++;
+      return { from: base, to: base + n - 1 };
+    }
+    if (by > 0) {
+      this.good.copyWithin(0, by);
+      this.total.copyWithin(0, by);
+      this.good.fill(0, n - by);
+      this.total.fill(0, n - by);
+    } else {
+      this.good.copyWithin(-by, 0, n + by);
+      this.total.copyWithin(-by, 0, n + by);
+      this.good.fill(0, 0, -by);
+      this.total.fill(0, 0, -by);
+    }
+    const oldEnd = this.end;
+    this.base = base;
+    this.version++;
+    return by > 0 ? { from: oldEnd, to: this.end - 1 } : { from: base, to: base - by - 1 };
+  }
+
+  /** Prefix sums over the series with `exclude` left out; cached per exclusion set until the data changes. */
+  sums(exclude: readonly Interval[]): PrefixSums {
+    const key = exclude.length === 0 ? '' : JSON.stringify(exclude);
+    const cached = this.#sums.get(key);
+    if (cached && cached.version === this.version) return cached.sums;
+    if (cached === undefined && this.#sums.size > 8) this.#sums.clear();
+    const sums = PrefixSums.fromDense(this.base, this.good, this.total, { exclude });
+    this.#sums.set(key, { version: this.version, sums });
+    return sums;
+  }
+
+  /** The start (ms) of the latest minute up to `nowMinute` with events, or null. */
+  lastEventAt(nowMinute: number): number | null {
+    for (let i = Math.min(nowMinute + FUTURE_MINUTES, this.end - 1) - this.base; i >= 0; i--) {
+      if ((this.total[i] ?? 0) > 0) return (this.base + i) * MINUTE_MS;
+    }
+    return null;
+  }
+}
+
+/**
+ * Per-SLI minute series in memory, so evaluating a thousand 28-day SLOs is arithmetic on arrays
+ * rather than 40,320 rows read per SLO per request.
+ *
+ * The database stays the truth: the cache loads an SLI's horizon once, then on every sync
+ * re-reads only the minute ranges that batches received since the last sync touched (the
+ * `sli_batches` log), which also brings in what other replicas ingested.
+ */
+export class SliSeriesCache {
+  readonly #horizonMinutes: number;
+  readonly #series = new Map<string, SliSeries>();
+  #syncedAt: number | null = null;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(opts: { horizonMinutes: number }) {
+    this.#horizonMinutes = opts.horizonMinutes;
+  }
+
+  get #capacity(): number {
+    return this.#horizonMinutes + SLACK_MINUTES + FUTURE_MINUTES;
+  }
+
+  /**
+   * Brings the series of `sliIds` up to date as of `now` and drops series of SLIs not in
+   * `existing`. Syncs run one at a time; concurrent callers queue behind each other.
+   */
+  sync(ex: Executor, now: number, sliIds: readonly string[], existing?: ReadonlySet<string>): Promise<void> {
+    const run = this.#queue.then(() => this.#sync(ex, now, sliIds, existing));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #sync(ex: Executor, now: number, sliIds: readonly string[], existing?: ReadonlySet<string>): Promise<void> {
+    if (existing) for (const id of this.#series.keys()) if (!existing.has(id)) this.#series.delete(id);
+    const nowMinute = Math.floor(now / MINUTE_MS);
+    const wantBase = nowMinute - this.#horizonMinutes;
+
+    if (this.#syncedAt !== null && this.#series.size > 0) {
+      const changed = await store.changedSince(ex, this.#syncedAt - OVERLAP_MS);
+      for (const [id, range] of changed) {
+        const s = this.#series.get(id);
+        if (!s) continue;
+        const from = Math.max(range.from, s.base);
+        const to = Math.min(range.to, s.end - 1);
+        if (to >= from) s.fill(from, to, await store.readMinutes(ex, id, from, to));
+      }
+    }
+    this.#syncedAt = now;
+
+    for (const [id, s] of this.#series) {
+      // Shift once the future edge nears the end, or when the clock went back before the start.
+      if (nowMinute + FUTURE_MINUTES < s.end && wantBase >= s.base) continue;
+      const { from, to } = s.shift(wantBase);
+      s.fill(from, to, await store.readMinutes(ex, id, from, to));
+    }
+    for (const id of sliIds) {
+      if (this.#series.has(id)) continue;
+      const s = new SliSeries(wantBase, this.#capacity);
+      s.fill(s.base, s.end - 1, await store.readMinutes(ex, id, s.base, s.end - 1));
+      this.#series.set(id, s);
+    }
+  }
+
+  /** Prefix sums of a synced SLI (empty for one never synced). */
+  sums(sliId: string, exclude: readonly Interval[] = []): PrefixSums {
+    const s = this.#series.get(sliId);
+    if (!s) return PrefixSums.fromDense(0, [], []);
+    return s.sums(exclude);
+  }
+
+  lastEventAt(sliId: string, now: number): number | null {
+    return this.#series.get(sliId)?.lastEventAt(Math.floor(now / MINUTE_MS)) ?? null;
+  }
+
+  /** The first minute (ms) the cache holds for an SLI; older data comes from the hourly rollup. */
+  horizonStart(now: number): number {
+    return (Math.floor(now / MINUTE_MS) - this.#horizonMinutes) * MINUTE_MS;
+  }
+
+  forget(sliId: string): void {
+    this.#series.delete(sliId);
+  }
+}

@@ -1,0 +1,546 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import { fromJson, toJson } from '../db/json.ts';
+
+/**
+ * SQL for SLIs, SLOs and their time series, one implementation for SQLite and PostgreSQL. Every
+ * function takes the executor to run on, so the service decides what shares a transaction.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Definitions
+
+/** Tables that hold a named definition with a JSON spec. */
+export type DefinitionTable = 'slis' | 'slos' | 'slas' | 'data_sources' | 'maintenance_windows';
+
+export interface DefinitionRecord<Spec> {
+  id: string;
+  name: string;
+  spec: Spec;
+  source: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SliRecord<Spec> extends DefinitionRecord<Spec> {
+  serviceId: string | null;
+}
+
+export interface SloRecord<Spec> extends DefinitionRecord<Spec> {
+  serviceId: string | null;
+  sliId: string;
+}
+
+export interface SlaRecord<Spec> extends DefinitionRecord<Spec> {
+  sloId: string;
+}
+
+export interface PolicyRecord<Spec> extends DefinitionRecord<Spec> {
+  /** The service name the policy is for (its `name`). */
+  serviceId: string | null;
+}
+
+/** Every SLO-module definition, loaded in a constant number of queries. */
+export interface DefinitionRecords<Sli, Slo, Sla, DataSource, Policy, Maintenance> {
+  slis: Array<SliRecord<Sli>>;
+  slos: Array<SloRecord<Slo>>;
+  slas: Array<SlaRecord<Sla>>;
+  dataSources: Array<DefinitionRecord<DataSource>>;
+  policies: Array<PolicyRecord<Policy>>;
+  maintenanceWindows: Array<DefinitionRecord<Maintenance>>;
+}
+
+interface DefinitionRow {
+  id: string;
+  name: string;
+  spec: string;
+  source: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function toDefinition<Spec>(r: DefinitionRow): DefinitionRecord<Spec> {
+  return {
+    id: r.id,
+    name: r.name,
+    spec: fromJson<Spec>(r.spec, {} as Spec),
+    source: r.source,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+const base = ['id', 'name', 'spec', 'source', 'created_at', 'updated_at'] as const;
+
+export async function loadDefinitions<Sli, Slo, Sla, DataSource, Policy, Maintenance>(
+  ex: Executor,
+): Promise<DefinitionRecords<Sli, Slo, Sla, DataSource, Policy, Maintenance>> {
+  const slis = await ex
+    .selectFrom('slis')
+    .select([...base, 'service_id'])
+    .orderBy('name')
+    .execute();
+  const slos = await ex
+    .selectFrom('slos')
+    .select([...base, 'service_id', 'sli_id'])
+    .orderBy('name')
+    .execute();
+  const slas = await ex
+    .selectFrom('slas')
+    .select([...base, 'slo_id'])
+    .orderBy('name')
+    .execute();
+  const dataSources = await ex.selectFrom('data_sources').select(base).orderBy('name').execute();
+  const policies = await ex
+    .selectFrom('error_budget_policies')
+    .select(['id', 'service as name', 'spec', 'source', 'created_at', 'updated_at', 'service_id'])
+    .orderBy('service')
+    .execute();
+  const maintenanceWindows = await ex.selectFrom('maintenance_windows').select(base).orderBy('name').execute();
+  return {
+    slis: slis.map((r) => ({ ...toDefinition<Sli>(r), serviceId: r.service_id })),
+    slos: slos.map((r) => ({ ...toDefinition<Slo>(r), serviceId: r.service_id, sliId: r.sli_id })),
+    slas: slas.map((r) => ({ ...toDefinition<Sla>(r), sloId: r.slo_id })),
+    dataSources: dataSources.map((r) => toDefinition<DataSource>(r)),
+    policies: policies.map((r) => ({ ...toDefinition<Policy>(r), serviceId: r.service_id })),
+    maintenanceWindows: maintenanceWindows.map((r) => toDefinition<Maintenance>(r)),
+  };
+}
+
+export async function findSli<Spec>(ex: Executor, name: string): Promise<SliRecord<Spec> | undefined> {
+  const r = await ex
+    .selectFrom('slis')
+    .select([...base, 'service_id'])
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return r ? { ...toDefinition<Spec>(r), serviceId: r.service_id } : undefined;
+}
+
+/** Extra columns some definition tables carry next to the spec. */
+export interface DefinitionLinks {
+  serviceId?: string | null;
+  sliId?: string;
+  sloId?: string;
+}
+
+function linkColumns(table: DefinitionTable | 'error_budget_policies', links: DefinitionLinks): Record<string, unknown> {
+  switch (table) {
+    case 'slis':
+      return { service_id: links.serviceId ?? null };
+    case 'slos':
+      return { service_id: links.serviceId ?? null, sli_id: links.sliId };
+    case 'slas':
+      return { slo_id: links.sloId };
+    case 'error_budget_policies':
+      return { service_id: links.serviceId ?? null };
+    default:
+      return {};
+  }
+}
+
+// The definition tables share their columns; Kysely cannot type a write to "one of these
+// tables", so the generic helpers below go through the `slis` table type.
+type AnyDefinitionTable = DefinitionTable | 'error_budget_policies';
+const nameColumn = (table: AnyDefinitionTable): 'name' => (table === 'error_budget_policies' ? 'service' : 'name') as 'name';
+
+export async function insertDefinition(
+  ex: Executor,
+  table: AnyDefinitionTable,
+  v: { id: string; name: string; spec: unknown; source: string | null; links?: DefinitionLinks },
+  now: number,
+): Promise<void> {
+  const values = {
+    id: v.id,
+    [nameColumn(table)]: v.name,
+    spec: toJson(v.spec),
+    source: v.source,
+    created_at: now,
+    updated_at: now,
+    ...linkColumns(table, v.links ?? {}),
+  };
+  await ex
+    .insertInto(table as 'slis')
+    .values(values as never)
+    .execute();
+}
+
+export async function updateDefinition(
+  ex: Executor,
+  table: AnyDefinitionTable,
+  id: string,
+  v: { spec: unknown; source: string | null; links?: DefinitionLinks },
+  now: number,
+): Promise<void> {
+  await ex
+    .updateTable(table as 'slis')
+    .set({ spec: toJson(v.spec), source: v.source, updated_at: now, ...linkColumns(table, v.links ?? {}) } as never)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteDefinition(ex: Executor, table: AnyDefinitionTable, id: string): Promise<void> {
+  await ex
+    .deleteFrom(table as 'slis')
+    .where('id', '=', id)
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog read model: SLOs show their service's owner, title and tier.
+
+export interface ServiceRef {
+  id: string;
+  name: string;
+  title: string | null;
+  tier: string | null;
+  ownerTeamId: string | null;
+  owner: string | null;
+}
+
+/** Catalog services by name; every service when `names` is omitted. One query. */
+export async function services(ex: Executor, names?: readonly string[]): Promise<Map<string, ServiceRef>> {
+  if (names && names.length === 0) return new Map();
+  let q = ex
+    .selectFrom('catalog_entities as e')
+    .leftJoin('teams as t', 't.id', 'e.owner_team_id')
+    .select(['e.id', 'e.name', 'e.title', 'e.tier', 'e.owner_team_id', 't.name as owner'])
+    .where('e.kind', '=', 'service');
+  if (names) q = q.where('e.name', 'in', [...new Set(names)]);
+  const rows = await q.orderBy('e.name').execute();
+  return new Map(
+    rows.map((r) => [r.name, { id: r.id, name: r.name, title: r.title, tier: r.tier, ownerTeamId: r.owner_team_id, owner: r.owner }]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingestion
+
+/**
+ * Records a batch; false when the same batch id was already recorded for the SLI (a retry).
+ * `ON CONFLICT DO NOTHING` makes two concurrent deliveries of one batch agree on a single winner.
+ */
+export async function recordBatch(
+  ex: Executor,
+  v: { sliId: string; batchId: string; receivedAt: number; minMinute: number; maxMinute: number; events: number },
+): Promise<boolean> {
+  const rows = await ex
+    .insertInto('sli_batches')
+    .values({
+      sli_id: v.sliId,
+      batch_id: v.batchId,
+      received_at: v.receivedAt,
+      min_minute: v.minMinute,
+      max_minute: v.maxMinute,
+      events: v.events,
+    })
+    .onConflict((oc) => oc.columns(['sli_id', 'batch_id']).doNothing())
+    .returning('batch_id')
+    .execute();
+  return rows.length > 0;
+}
+
+export interface MinuteCounts {
+  minute: number;
+  good: number;
+  total: number;
+}
+
+// Four parameters a row; SQLite allows 32 766 and PostgreSQL 65 535 per statement.
+const UPSERT_CHUNK = 4000;
+
+/** Adds counts into their minutes: one multi-row upsert per 4 000 minutes. */
+export async function addMinutes(ex: Executor, sliId: string, rows: readonly MinuteCounts[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+    const chunk = rows.slice(i, i + UPSERT_CHUNK);
+    await ex
+      .insertInto('sli_minutes')
+      .values(chunk.map((r) => ({ sli_id: sliId, minute: r.minute, good: r.good, total: r.total })))
+      .onConflict((oc) =>
+        oc.columns(['sli_id', 'minute']).doUpdateSet({
+          good: sql`sli_minutes.good + excluded.good`,
+          total: sql`sli_minutes.total + excluded.total`,
+        }),
+      )
+      .execute();
+  }
+}
+
+/** Per-minute counts of one SLI in [fromMinute, toMinute], ascending. */
+export async function readMinutes(ex: Executor, sliId: string, fromMinute: number, toMinute: number): Promise<MinuteCounts[]> {
+  const rows = await ex
+    .selectFrom('sli_minutes')
+    .select(['minute', 'good', 'total'])
+    .where('sli_id', '=', sliId)
+    .where('minute', '>=', fromMinute)
+    .where('minute', '<=', toMinute)
+    .orderBy('minute')
+    .execute();
+  return rows.map((r) => ({ minute: Number(r.minute), good: Number(r.good), total: Number(r.total) }));
+}
+
+/** Per-hour rollups of one SLI in [fromHour, toHour], ascending. */
+export async function readHours(
+  ex: Executor,
+  sliId: string,
+  fromHour: number,
+  toHour: number,
+): Promise<Array<{ hour: number; good: number; total: number }>> {
+  const rows = await ex
+    .selectFrom('sli_hours')
+    .select(['hour', 'good', 'total'])
+    .where('sli_id', '=', sliId)
+    .where('hour', '>=', fromHour)
+    .where('hour', '<=', toHour)
+    .orderBy('hour')
+    .execute();
+  return rows.map((r) => ({ hour: Number(r.hour), good: Number(r.good), total: Number(r.total) }));
+}
+
+export async function readHistograms(
+  ex: Executor,
+  sliId: string,
+  fromMinute: number,
+  toMinute: number,
+): Promise<Array<{ minute: number; histogram: string }>> {
+  const rows = await ex
+    .selectFrom('sli_histograms')
+    .select(['minute', 'histogram'])
+    .where('sli_id', '=', sliId)
+    .where('minute', '>=', fromMinute)
+    .where('minute', '<=', toMinute)
+    .orderBy('minute')
+    .execute();
+  return rows.map((r) => ({ minute: Number(r.minute), histogram: r.histogram }));
+}
+
+/** Stored histograms of the given minutes (to merge a batch into). */
+export async function histogramsAt(ex: Executor, sliId: string, minutes: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (let i = 0; i < minutes.length; i += UPSERT_CHUNK) {
+    const rows = await ex
+      .selectFrom('sli_histograms')
+      .select(['minute', 'histogram'])
+      .where('sli_id', '=', sliId)
+      .where('minute', 'in', minutes.slice(i, i + UPSERT_CHUNK))
+      .execute();
+    for (const r of rows) out.set(Number(r.minute), r.histogram);
+  }
+  return out;
+}
+
+/** Writes merged histograms (the caller merged them with what was stored, in the same transaction). */
+export async function putHistograms(
+  ex: Executor,
+  sliId: string,
+  rows: ReadonlyArray<{ minute: number; histogram: string }>,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+    await ex
+      .insertInto('sli_histograms')
+      .values(rows.slice(i, i + UPSERT_CHUNK).map((r) => ({ sli_id: sliId, minute: r.minute, histogram: r.histogram })))
+      .onConflict((oc) => oc.columns(['sli_id', 'minute']).doUpdateSet({ histogram: sql`excluded.histogram` }))
+      .execute();
+  }
+}
+
+/** What batches received since `since` changed: per SLI, the range of minutes touched. */
+export async function changedSince(ex: Executor, since: number): Promise<Map<string, { from: number; to: number }>> {
+  const rows = await ex
+    .selectFrom('sli_batches')
+    .select((eb) => ['sli_id', eb.fn.min('min_minute').as('from'), eb.fn.max('max_minute').as('to')])
+    .where('received_at', '>=', since)
+    .groupBy('sli_id')
+    .execute();
+  return new Map(rows.map((r) => [r.sli_id, { from: Number(r.from), to: Number(r.to) }]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retention
+
+/**
+ * Rolls complete hours before `beforeMinute` into `sli_hours` (recomputed, so running it twice
+ * or after late data is harmless), then deletes what is older than each table's retention.
+ */
+export async function rollupAndPrune(
+  ex: Executor,
+  opts: { rollupFromMinute: number; beforeMinute: number; minuteRetentionFrom: number; hourRetentionFrom: number; batchesBefore: number },
+): Promise<void> {
+  const fromMinute = Math.floor(opts.rollupFromMinute / 60) * 60;
+  const toMinute = Math.floor(opts.beforeMinute / 60) * 60;
+  if (toMinute > fromMinute) {
+    await sql`
+      insert into sli_hours (sli_id, hour, good, total)
+      select sli_id, minute / 60, sum(good), sum(total)
+        from sli_minutes
+       where minute >= ${fromMinute} and minute < ${toMinute}
+       group by sli_id, minute / 60
+      on conflict (sli_id, hour) do update set good = excluded.good, total = excluded.total`.execute(ex);
+  }
+  await ex.deleteFrom('sli_minutes').where('minute', '<', opts.minuteRetentionFrom).execute();
+  await ex.deleteFrom('sli_histograms').where('minute', '<', opts.minuteRetentionFrom).execute();
+  await ex
+    .deleteFrom('sli_hours')
+    .where('hour', '<', Math.floor(opts.hourRetentionFrom / 60))
+    .execute();
+  await ex.deleteFrom('sli_batches').where('received_at', '<', opts.batchesBefore).execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+
+export interface AlertRecord {
+  id: string;
+  sloId: string;
+  slo: string;
+  objective: string;
+  rule: string;
+  severity: string;
+  state: 'firing' | 'resolved';
+  firedAt: number;
+  resolvedAt: number | null;
+  data: Record<string, unknown>;
+}
+
+export async function listAlerts(
+  ex: Executor,
+  q: { state?: 'firing' | 'resolved'; sloId?: string; limit?: number },
+): Promise<AlertRecord[]> {
+  let query = ex
+    .selectFrom('slo_alerts as a')
+    .innerJoin('slos as s', 's.id', 'a.slo_id')
+    .select([
+      'a.id',
+      'a.slo_id',
+      's.name as slo',
+      'a.objective',
+      'a.rule',
+      'a.severity',
+      'a.state',
+      'a.fired_at',
+      'a.resolved_at',
+      'a.data',
+    ]);
+  if (q.state) query = query.where('a.state', '=', q.state);
+  if (q.sloId) query = query.where('a.slo_id', '=', q.sloId);
+  const rows = await query
+    .orderBy('a.fired_at', 'desc')
+    .orderBy('a.id', 'desc')
+    .limit(q.limit ?? 500)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    sloId: r.slo_id,
+    slo: r.slo,
+    objective: r.objective,
+    rule: r.rule,
+    severity: r.severity,
+    state: r.state,
+    firedAt: Number(r.fired_at),
+    resolvedAt: r.resolved_at === null ? null : Number(r.resolved_at),
+    data: fromJson<Record<string, unknown>>(r.data, {}),
+  }));
+}
+
+export async function insertAlert(
+  ex: Executor,
+  v: { id: string; sloId: string; objective: string; rule: string; severity: string; firedAt: number; data: object },
+): Promise<void> {
+  await ex
+    .insertInto('slo_alerts')
+    .values({
+      id: v.id,
+      slo_id: v.sloId,
+      objective: v.objective,
+      rule: v.rule,
+      severity: v.severity,
+      state: 'firing',
+      fired_at: v.firedAt,
+      resolved_at: null,
+      data: toJson(v.data),
+    })
+    .execute();
+}
+
+export async function resolveAlert(ex: Executor, id: string, at: number): Promise<void> {
+  await ex
+    .updateTable('slo_alerts')
+    .set({ state: 'resolved', resolved_at: at })
+    .where('id', '=', id)
+    .where('state', '=', 'firing')
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy overrides
+
+export interface OverrideRecord {
+  id: string;
+  service: string;
+  reason: string;
+  actor: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Overrides still in force at `now`, latest expiry first. */
+export async function activeOverrides(ex: Executor, now: number): Promise<OverrideRecord[]> {
+  const rows = await ex
+    .selectFrom('policy_overrides')
+    .select(['id', 'service', 'reason', 'actor', 'created_at', 'expires_at'])
+    .where('expires_at', '>', now)
+    .orderBy('expires_at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    service: r.service,
+    reason: r.reason,
+    actor: r.actor,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+  }));
+}
+
+export async function insertOverride(
+  ex: Executor,
+  v: { id: string; service: string; serviceId: string | null; reason: string; actor: string; createdAt: number; expiresAt: number },
+): Promise<void> {
+  await ex
+    .insertInto('policy_overrides')
+    .values({
+      id: v.id,
+      service: v.service,
+      service_id: v.serviceId,
+      reason: v.reason,
+      actor: v.actor,
+      created_at: v.createdAt,
+      expires_at: v.expiresAt,
+    })
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leases
+
+/**
+ * Claims (or renews) a named lease until `until`; true when `owner` holds it afterwards. The
+ * conditional upsert is one statement: on PostgreSQL a concurrent claimant waits for the row
+ * lock and then sees the winner's unexpired lease, so exactly one of them gets a row back.
+ */
+export async function claimLease(ex: Executor, name: string, owner: string, now: number, until: number): Promise<boolean> {
+  const rows = await ex
+    .insertInto('leases')
+    .values({ name, owner, until })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet({ owner: sql`excluded.owner`, until: sql`excluded.until` })
+        .where((eb) => eb.or([eb('leases.until', '<=', now), eb('leases.owner', '=', owner)])),
+    )
+    .returning('owner')
+    .execute();
+  return rows.length > 0 && rows[0]?.owner === owner;
+}
+
+export async function releaseLease(ex: Executor, name: string, owner: string): Promise<void> {
+  await ex.deleteFrom('leases').where('name', '=', name).where('owner', '=', owner).execute();
+}
