@@ -77,8 +77,8 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     const feed = new JournalFeed(db.kysely, journal);
     const auth = new AuthService({ db, clock, journal });
     const catalog = new CatalogService({ db, clock, journal });
-    const manifests = new ManifestService({ db, clock, catalog });
     const slo = new SloService({ db, clock, journal, catalog });
+    const manifests = new ManifestService({ db, clock, catalog, slo });
     const jobs = new JobQueue({ db, clock });
     const metrics = new HttpMetrics();
     metrics.gauge('vigil_jobs_pending', 'Durable jobs waiting to run', async () => (await jobs.depth()).pending);

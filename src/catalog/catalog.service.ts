@@ -146,7 +146,10 @@ export class CatalogService {
     }
     const depthOfEntity = (id: string): number => depthOf.get(id) ?? 0;
     impacted.sort(
-      (a, b) => depthOfEntity(a.id) - depthOfEntity(b.id) || a.kind.localeCompare(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      (a, b) =>
+        depthOfEntity(a.id) - depthOfEntity(b.id) ||
+        a.kind.localeCompare(b.kind) ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
     );
     const rootRef = `${root.kind}:${root.name}`;
     // An entity at depth d was reached through one of its dependencies at depth d - 1; the

@@ -10,8 +10,10 @@ export {
 export { type ReadOptions, readManifestFiles } from './files.ts';
 export {
   type ExportedDocument,
+  type ExportFormat,
   type FieldChange,
   type HandlerApplied,
+  type HandlerContext,
   type HandlerPlan,
   type HandlerRef,
   handlerRef,
@@ -26,6 +28,7 @@ export {
 export { registerManifestCommands } from './manifests.cli.ts';
 export { registerManifestRoutes } from './manifests.routes.ts';
 export { type ApplyResult, ManifestService, type ManifestServiceDeps, type Plan, type PlanSummary } from './manifests.service.ts';
+export { exportOpenSlo, exportVigilSlo } from './openslo.export.ts';
 export {
   type FieldPath,
   formatFieldPath,
@@ -37,3 +40,5 @@ export {
   parseManifests,
 } from './parse.ts';
 export { parseRef } from './refs.ts';
+export { parseSloManifests, type SloHandlerDeps, type SloObjects, type SloPort, sloHandler } from './slo.handler.ts';
+export { OPENSLO_V1, registerSloKinds, SLO_ANNOTATIONS, SLO_HANDLER, type SloFragment } from './slo.kinds.ts';

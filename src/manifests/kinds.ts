@@ -109,7 +109,12 @@ export type ExportFormat = 'openslo';
  */
 export interface ManifestHandler<Fragment = unknown> {
   readonly ref: HandlerRef<Fragment>;
-  plan(executor: Executor, fragments: Array<Located<Fragment>>, options: PlanOptions, context?: HandlerContext): Promise<HandlerPlan>;
+  plan(
+    executor: Executor,
+    fragments: Array<Located<Fragment>>,
+    options: PlanOptions,
+    context?: HandlerContext,
+  ): Promise<HandlerPlan>;
   /** Runs inside the one transaction of an apply; throwing rolls back every handler's work. */
   apply(
     trx: Executor,

@@ -122,6 +122,26 @@ describe('vigil plan / apply / export', () => {
     expect(plan.out).toMatch(/No drift: .*applying takes \d+ over from other sources/);
   });
 
+  test('export --openslo writes the SLOs as OpenSLO v1, which plan back without changes', async () => {
+    const slo =
+      'apiVersion: vigil.dev/v1\nkind: SLO\nmetadata:\n  name: checkout-availability\nspec:\n  service: checkout\n  indicator: { events: {} }\n  target: 99.9\n';
+    await mkdir(join(dir, 'slos'), { recursive: true });
+    await writeFile(join(dir, 'slos', 'slo.yaml'), slo);
+    await writeFile(join(dir, 'slos', 'team.yaml'), team('ann'));
+    await writeFile(join(dir, 'slos', 'users.yaml'), users);
+    expect((await vigil('apply', '-f', join(dir, 'slos'))).code).toBe(EXIT.ok);
+    const file = join(dir, 'export', 'slos.yaml');
+    await mkdir(join(dir, 'export'), { recursive: true });
+    const written = await vigil('export', '--openslo', '-o', file);
+    expect(written.code).toBe(EXIT.ok);
+    const yaml = await readFile(file, 'utf8');
+    expect(yaml).toContain('apiVersion: openslo/v1\nkind: SLO\n');
+    expect(yaml).not.toContain('vigil.dev/v1');
+    const plan = await vigil('plan', '-f', file);
+    expect(plan.code).toBe(EXIT.ok);
+    expect(plan.out).toMatch(/^No drift/m);
+  });
+
   test('export without a token is refused with the unauthenticated exit code', async () => {
     const result = await vigil('--token', '', 'export');
     expect(result.code).toBe(EXIT.unauthenticated);

@@ -91,4 +91,22 @@ describe.each(testDialects)('manifest routes on %s', (dialect) => {
     expect(plan.json()).toMatchObject({ drift: false, summary: { create: 0, update: 0, delete: 0 } });
     expect(plan.json().changes.map((c: { action: string; ref: string }) => `${c.action} ${c.ref}`)).toContain('adopt user:admin');
   });
+
+  test('export?format=openslo answers the SLOs as OpenSLO v1 that plan back without drift', async () => {
+    await post('/api/v1/manifests/apply', 'admin', { files: await readManifestFiles(['examples']), source: 'examples' });
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/manifests/export?format=openslo', headers: t.as('read') });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/yaml/);
+    const docs = parseAllDocuments(res.body);
+    const kinds = (Array.isArray(docs) ? docs : []).map((d) => `${d.get('apiVersion')} ${d.get('kind')}`);
+    expect(kinds).toContain('openslo/v1 SLO');
+    expect(kinds.every((k) => k.startsWith('openslo/v1 '))).toBe(true);
+    const plan = await post('/api/v1/manifests/plan', 'read', {
+      files: [{ path: 'slos.yaml', content: res.body }],
+      source: 'examples',
+    });
+    expect(plan.json()).toMatchObject({ drift: false, changes: [] });
+    const bad = await t.app.inject({ method: 'GET', url: '/api/v1/manifests/export?format=sloth', headers: t.as('read') });
+    expect(bad.statusCode).toBe(400);
+  });
 });

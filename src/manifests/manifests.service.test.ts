@@ -6,6 +6,7 @@ import { FakeClock } from '../core/clock.ts';
 import { InputError, NotAllowedError } from '../core/errors.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../db/testing.ts';
 import { Journal } from '../journal/journal.ts';
+import { SloService } from '../slo/slo.service.ts';
 import { readManifestFiles } from './files.ts';
 import { ManifestService } from './manifests.service.ts';
 import type { ManifestFile } from './parse.ts';
@@ -74,8 +75,10 @@ describe.each(testDialects)('ManifestService on %s', (dialect) => {
   beforeEach(async () => {
     tdb = await createTestDatabase(dialect);
     const clock = new FakeClock();
-    catalog = new CatalogService({ db: tdb.db, clock, journal: new Journal(clock) });
-    manifests = new ManifestService({ db: tdb.db, clock, catalog });
+    const journal = new Journal(clock);
+    catalog = new CatalogService({ db: tdb.db, clock, journal });
+    // The examples hold SLOs too, so the SLO kinds are installed as the server installs them.
+    manifests = new ManifestService({ db: tdb.db, clock, catalog, slo: new SloService({ db: tdb.db, clock, journal, catalog }) });
   });
   afterEach(async () => {
     await tdb.destroy();
@@ -300,8 +303,10 @@ metadata:
     const fresh = await createTestDatabase(dialect);
     try {
       const clock = new FakeClock();
-      const otherCatalog = new CatalogService({ db: fresh.db, clock, journal: new Journal(clock) });
-      const other = new ManifestService({ db: fresh.db, clock, catalog: otherCatalog });
+      const journal = new Journal(clock);
+      const otherCatalog = new CatalogService({ db: fresh.db, clock, journal });
+      const slo = new SloService({ db: fresh.db, clock, journal, catalog: otherCatalog });
+      const other = new ManifestService({ db: fresh.db, clock, catalog: otherCatalog, slo });
       const exported = [{ path: 'export.yaml', content: yaml }];
       await other.apply(admin, exported, defaults);
       expect((await other.plan(exported, defaults)).drift).toBe(false);

@@ -54,7 +54,8 @@ export interface ManifestServiceDeps {
 }
 
 const EXPORT_HEADER = '# Vigil catalog, written by `vigil export`. `vigil apply -f` this file to recreate it.\n';
-const OPENSLO_HEADER = '# Vigil SLOs as OpenSLO v1, written by `vigil export --openslo`. `vigil apply -f` this file to recreate them.\n';
+const OPENSLO_HEADER =
+  '# Vigil SLOs as OpenSLO v1, written by `vigil export --openslo`. `vigil apply -f` this file to recreate them.\n';
 
 /** Config as code: reads manifests, plans them against the stored state, applies them in one go. */
 export class ManifestService {

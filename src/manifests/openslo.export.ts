@@ -1,17 +1,17 @@
+import { parseDuration } from '../core/duration.ts';
 import {
   type BurnRateRule,
   DEFAULT_BURN_RATE_RULES,
   type ObjectiveSpec,
-  type SloAlerting,
   type SliSpec,
+  type SloAlerting,
   type SloSpec,
   type TimeWindow,
 } from '../slo/slo.model.ts';
-import { parseDuration } from '../core/duration.ts';
 import { VIGIL_V1 } from './catalog.kinds.ts';
 import type { ExportedDocument } from './kinds.ts';
 import type { SloObjects } from './slo.handler.ts';
-import { derivedObjectiveName, nominalWindowMs, OPENSLO_V1, roundRatio, SLO_ANNOTATIONS, VIGIL_METRIC_SOURCE } from './slo.kinds.ts';
+import { derivedObjectiveName, nominalWindowMs, OPENSLO_V1, SLO_ANNOTATIONS, VIGIL_METRIC_SOURCE } from './slo.kinds.ts';
 
 /**
  * Writes the stored SLO objects back as manifests that apply to exactly the same state: as
@@ -98,7 +98,9 @@ export function exportVigilSlo(state: SloObjects): ExportedDocument[] {
   const out: ExportedDocument[] = [];
   for (const d of state.dataSources) out.push(vigilDocument('DataSource', { name: d.name }, { type: d.type, url: d.url }));
   for (const sli of state.slis) {
-    out.push(vigilDocument('SLI', { name: sli.name }, { service: sli.service, description: sli.description, ...vigilIndicator(sli) }));
+    out.push(
+      vigilDocument('SLI', { name: sli.name }, { service: sli.service, description: sli.description, ...vigilIndicator(sli) }),
+    );
   }
   for (const slo of state.slos) out.push(vigilSlo(slo));
   for (const sla of state.slas) {
@@ -159,7 +161,13 @@ function openSloIndicator(sli: SliSpec): Record<string, unknown> {
   }
   const what = sli.source === 'probe' && sli.probe !== null ? { probe: sli.probe } : null;
   if (sli.threshold) return { thresholdMetric: vigilSource(what ?? { events: 'observations' }) };
-  return { ratioMetric: { counter: true, good: vigilSource(what ?? { events: 'good' }), total: vigilSource(what ?? { events: 'total' }) } };
+  return {
+    ratioMetric: {
+      counter: true,
+      good: vigilSource(what ?? { events: 'good' }),
+      total: vigilSource(what ?? { events: 'total' }),
+    },
+  };
 }
 
 function openSloWindow(tw: TimeWindow): unknown[] {
@@ -170,7 +178,10 @@ function openSloWindow(tw: TimeWindow): unknown[] {
 
 /** One AlertPolicy per burn-rate rule, since an OpenSLO AlertPolicy holds one condition. */
 function openSloPolicy(slo: SloSpec, rule: BurnRateRule): Record<string, unknown> {
-  const threshold = roundRatio((rule.budgetShare * nominalWindowMs(slo.timeWindow)) / parseDuration(rule.longWindow));
+  // Three digits more than reading keeps, so the budget share reads back exactly (0.1 of 7 d over 3 d is 0.2333…).
+  const threshold = Number(
+    ((rule.budgetShare * nominalWindowMs(slo.timeWindow)) / parseDuration(rule.longWindow)).toPrecision(15),
+  );
   return {
     kind: 'AlertPolicy',
     metadata: { name: `${slo.name}-${rule.name}` },

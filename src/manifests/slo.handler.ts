@@ -10,8 +10,8 @@ import {
   ErrorBudgetPolicySpec,
   MaintenanceWindowSpec,
   SlaSpec,
-  type SloAlerting,
   SliSpec,
+  type SloAlerting,
   SloSpec,
 } from '../slo/slo.model.ts';
 import { normalizeSloState, type SloService, type SloState } from '../slo/slo.service.ts';
@@ -110,10 +110,14 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
   for (const { fragment: f, doc } of located) {
     switch (f.type) {
       case 'datasource':
-        if (claim(`datasource:${f.name}`, `DataSource ${f.name}`, doc, f.origins.self)) dataSources.set(f.name, { value: f, doc });
+        if (claim(`datasource:${f.name}`, `DataSource ${f.name}`, doc, f.origins.self))
+          dataSources.set(f.name, { value: f, doc });
         break;
       case 'alert-policy':
-        if (f.policy.name !== null && claim(`alertpolicy:${f.policy.name}`, `AlertPolicy ${f.policy.name}`, doc, ['metadata', 'name'])) {
+        if (
+          f.policy.name !== null &&
+          claim(`alertpolicy:${f.policy.name}`, `AlertPolicy ${f.policy.name}`, doc, ['metadata', 'name'])
+        ) {
           policies.set(f.policy.name, { value: f.policy, doc });
         }
         break;
@@ -151,7 +155,12 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
         break;
       case 'maintenance':
         if (claim(`maintenance:${f.spec.name}`, `maintenance:${f.spec.name}`, doc, f.origins.self)) {
-          declared.set(`maintenance:${f.spec.name}`, { ref: `maintenance:${f.spec.name}`, doc, origins: f.origins, spec: f.spec });
+          declared.set(`maintenance:${f.spec.name}`, {
+            ref: `maintenance:${f.spec.name}`,
+            doc,
+            origins: f.origins,
+            spec: f.spec,
+          });
         }
         break;
     }
@@ -183,10 +192,12 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
   const sameThreshold = (a: Threshold | null, b: Threshold | null): boolean => a?.op === b?.op && a?.value === b?.value;
 
   /** Every threshold given for one SLI must agree; the first (or null) is the SLI's. */
+  // An SLI written inline in several SLOs is resolved once per SLO; its threshold problems are reported once.
+  const reported = new Set<string>();
   const thresholdFromSlos = (name: string): Threshold | null => {
     const list = givenThresholds.get(name) ?? [];
     const first = list[0];
-    for (const t of list.slice(1)) {
+    for (const t of reported.has(`agree:${name}`) ? [] : list.slice(1)) {
       if (first && !sameThreshold(first.value, t.value)) {
         issues.push(
           issueAt(
@@ -197,6 +208,7 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
         );
       }
     }
+    reported.add(`agree:${name}`);
     return first ? { op: first.value.op, value: first.value.value } : null;
   };
 
@@ -204,17 +216,25 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
   const resolveMetric = (
     ms: MetricSourceDraft,
     doc: ManifestDocument,
-  ): { kind: 'prometheus'; dataSource: string | null; query: string | null } | { kind: 'events' } | { kind: 'probe'; probe: string } | null => {
+  ):
+    | { kind: 'prometheus'; dataSource: string | null; query: string | null }
+    | { kind: 'events' }
+    | { kind: 'probe'; probe: string }
+    | null => {
     if (ms.type?.toLowerCase() === 'vigil') return ms.probe !== null ? { kind: 'probe', probe: ms.probe } : { kind: 'events' };
     if (ms.ref !== null) {
       const d = dataSources.get(ms.ref)?.value;
       const type = d ? d.dsType : known.dataSources.has(ms.ref) ? 'prometheus' : null;
       if (type === null) {
-        issues.push(issueAt(doc, [...ms.at, 'metricSourceRef'], `DataSource "${ms.ref}" is not defined in these manifests nor stored`));
+        issues.push(
+          issueAt(doc, [...ms.at, 'metricSourceRef'], `DataSource "${ms.ref}" is not defined in these manifests nor stored`),
+        );
         return null;
       }
       if (ms.type !== null && ms.type.toLowerCase() !== type) {
-        issues.push(issueAt(doc, [...ms.at, 'type'], `DataSource "${ms.ref}" is of type ${d?.dsType ?? 'prometheus'}, not ${ms.type}`));
+        issues.push(
+          issueAt(doc, [...ms.at, 'type'], `DataSource "${ms.ref}" is of type ${d?.dsType ?? 'prometheus'}, not ${ms.type}`),
+        );
         return null;
       }
       return type === 'prometheus' ? { kind: 'prometheus', dataSource: ms.ref, query: ms.query } : { kind: 'events' };
@@ -233,9 +253,18 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
     const openSloThreshold = (): Threshold | null => {
       if (d.threshold && fromSlos && !sameThreshold(d.threshold, fromSlos)) {
         const t = givenThresholds.get(d.name)?.[0];
-        if (t) issues.push(issueAt(t.doc, t.value.at, `SLI "${d.name}" says ${d.threshold.op} ${d.threshold.value} at ${where(doc, d.threshold.at)}`));
+        if (t)
+          issues.push(
+            issueAt(
+              t.doc,
+              t.value.at,
+              `SLI "${d.name}" says ${d.threshold.op} ${d.threshold.value} at ${where(doc, d.threshold.at)}`,
+            ),
+          );
       }
-      const threshold = d.threshold ? { op: d.threshold.op, value: d.threshold.value } : (fromSlos ?? known.slis.get(d.name)?.threshold ?? null);
+      const threshold = d.threshold
+        ? { op: d.threshold.op, value: d.threshold.value }
+        : (fromSlos ?? known.slis.get(d.name)?.threshold ?? null);
       if (!threshold) {
         issues.push(
           issueAt(
@@ -249,8 +278,16 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
     };
     /** A ratio SLI has no threshold; `op`/`value` on its SLOs are a mistake. */
     const noThresholdFromSlos = (): void => {
+      if (reported.has(`none:${d.name}`)) return;
+      reported.add(`none:${d.name}`);
       for (const t of givenThresholds.get(d.name) ?? []) {
-        issues.push(issueAt(t.doc, t.value.at, `op and value compare a thresholdMetric or a thresholded SLI; SLI "${d.name}" counts good over total`));
+        issues.push(
+          issueAt(
+            t.doc,
+            t.value.at,
+            `op and value compare a thresholdMetric or a thresholded SLI; SLI "${d.name}" counts good over total`,
+          ),
+        );
       }
     };
 
@@ -258,7 +295,14 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
       if (src.threshold) {
         if (fromSlos && !sameThreshold(src.threshold, fromSlos)) {
           const t = givenThresholds.get(d.name)?.[0];
-          if (t) issues.push(issueAt(t.doc, t.value.at, `SLI "${d.name}" is judged ${src.threshold.op} ${src.threshold.value} (${where(doc, src.at)})`));
+          if (t)
+            issues.push(
+              issueAt(
+                t.doc,
+                t.value.at,
+                `SLI "${d.name}" is judged ${src.threshold.op} ${src.threshold.value} (${where(doc, src.at)})`,
+              ),
+            );
         }
         return { ...base, source: 'events', threshold: src.threshold };
       }
@@ -271,12 +315,18 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
     }
     if (src.kind === 'prometheus') {
       if (!prometheusNames.has(src.dataSource) && !dataSources.has(src.dataSource)) {
-        issues.push(issueAt(doc, [...src.at, 'dataSource'], `DataSource "${src.dataSource}" is not defined in these manifests nor stored`));
+        issues.push(
+          issueAt(doc, [...src.at, 'dataSource'], `DataSource "${src.dataSource}" is not defined in these manifests nor stored`),
+        );
       } else if (!prometheusNames.has(src.dataSource)) {
         issues.push(issueAt(doc, [...src.at, 'dataSource'], `DataSource "${src.dataSource}" is not a Prometheus server`));
       }
       noThresholdFromSlos();
-      return { ...base, source: 'prometheus', prometheus: { dataSource: src.dataSource, good: src.good, bad: src.bad, total: src.total } };
+      return {
+        ...base,
+        source: 'prometheus',
+        prometheus: { dataSource: src.dataSource, good: src.good, bad: src.bad, total: src.total },
+      };
     }
     if (d.forceEvents) {
       if (src.kind === 'threshold') return { ...base, source: 'events', threshold: openSloThreshold() };
@@ -297,7 +347,9 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
         return null;
       }
       const threshold = openSloThreshold();
-      return r.kind === 'probe' ? { ...base, source: 'probe', probe: r.probe, threshold } : { ...base, source: 'events', threshold };
+      return r.kind === 'probe'
+        ? { ...base, source: 'probe', probe: r.probe, threshold }
+        : { ...base, source: 'events', threshold };
     }
     if (src.kind === 'raw') {
       const r = resolveMetric(src.raw, doc);
@@ -330,12 +382,20 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
     if (first?.kind !== 'prometheus') return { ...base, source: 'events' };
     const ratioAt = src.total.at.slice(0, -2);
     if (src.counter === false) {
-      issues.push(issueAt(doc, [...ratioAt, 'counter'], 'Vigil reads Prometheus SLIs as counters (it takes their increase over each window): counter must be true'));
+      issues.push(
+        issueAt(
+          doc,
+          [...ratioAt, 'counter'],
+          'Vigil reads Prometheus SLIs as counters (it takes their increase over each window): counter must be true',
+        ),
+      );
     }
     const named = new Set(resolved.flatMap((r) => (r?.kind === 'prometheus' && r.dataSource !== null ? [r.dataSource] : [])));
     let dataSource = [...named][0] ?? null;
     if (named.size > 1) {
-      issues.push(issueAt(doc, ratioAt, `good (or bad) and total must be queried from one DataSource, not ${[...named].join(' and ')}`));
+      issues.push(
+        issueAt(doc, ratioAt, `good (or bad) and total must be queried from one DataSource, not ${[...named].join(' and ')}`),
+      );
       return null;
     }
     if (dataSource === null) {
@@ -355,7 +415,8 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
       }
     }
     const query = (p: MetricSourceDraft): string => {
-      if (p.query === null) issues.push(issueAt(doc, [...p.at, 'spec'], 'a Prometheus metric source needs its PromQL in spec.query'));
+      if (p.query === null)
+        issues.push(issueAt(doc, [...p.at, 'spec'], 'a Prometheus metric source needs its PromQL in spec.query'));
       return p.query ?? '';
     };
     const numerator = query(src.good ?? src.bad ?? src.total);
@@ -444,7 +505,13 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
       if ('inline' in item) return { value: item.inline, doc: owner };
       const found = pool.get(item.ref);
       if (!found) {
-        issues.push(issueAt(owner, item.at, `${what} "${item.ref}" is not defined in these manifests (${what}s live in the SLOs that use them)`));
+        issues.push(
+          issueAt(
+            owner,
+            item.at,
+            `${what} "${item.ref}" is not defined in these manifests (${what}s live in the SLOs that use them)`,
+          ),
+        );
         ok = false;
       }
       return found ?? null;
@@ -478,7 +545,13 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
         const first = ruleAt.get(cv.name);
         if (first) {
           if (first.doc !== condition.doc || JSON.stringify(first.at) !== JSON.stringify(cv.at)) {
-            issues.push(issueAt(condition.doc, cv.at, `SLO ${s.name} already has a burn-rate rule "${cv.name}" (${where(first.doc, first.at)})`));
+            issues.push(
+              issueAt(
+                condition.doc,
+                cv.at,
+                `SLO ${s.name} already has a burn-rate rule "${cv.name}" (${where(first.doc, first.at)})`,
+              ),
+            );
             ok = false;
           }
           continue;
@@ -500,30 +573,25 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
   const normal = <T>(schema: z.ZodType<T>, d: Declared): T | null => {
     const parsed = schema.safeParse(d.spec);
     if (parsed.success) return parsed.data;
-    for (const i of parsed.error.issues) issues.push(issueAt(d.doc, d.origins.self, `${i.path.map(String).join('.')}: ${i.message}`));
+    for (const i of parsed.error.issues)
+      issues.push(issueAt(d.doc, d.origins.self, `${i.path.map(String).join('.')}: ${i.message}`));
     return null;
+  };
+  /** Parses `d` into its normal form, keeps it as the declaration, and adds it to `list`. */
+  const add = <T extends AnySpec>(schema: z.ZodType<T>, d: Declared, list: T[]): void => {
+    const spec = normal(schema, d);
+    if (!spec) return;
+    d.spec = spec;
+    list.push(spec);
   };
   for (const d of [...declared.values()].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))) {
     const kind = d.ref.slice(0, d.ref.indexOf(':'));
-    if (kind === 'sli') {
-      const spec = normal(SliSpec, d);
-      if (spec) objects.slis.push((d.spec = spec));
-    } else if (kind === 'slo') {
-      const spec = normal(SloSpec, d);
-      if (spec) objects.slos.push((d.spec = spec));
-    } else if (kind === 'sla') {
-      const spec = normal(SlaSpec, d);
-      if (spec) objects.slas.push((d.spec = spec));
-    } else if (kind === 'datasource') {
-      const spec = normal(DataSourceSpec, d);
-      if (spec) objects.dataSources.push((d.spec = spec));
-    } else if (kind === 'policy') {
-      const spec = normal(ErrorBudgetPolicySpec, d);
-      if (spec) objects.policies.push((d.spec = spec));
-    } else if (kind === 'maintenance') {
-      const spec = normal(MaintenanceWindowSpec, d);
-      if (spec) objects.maintenanceWindows.push((d.spec = spec));
-    }
+    if (kind === 'sli') add(SliSpec, d, objects.slis);
+    else if (kind === 'slo') add(SloSpec, d, objects.slos);
+    else if (kind === 'sla') add(SlaSpec, d, objects.slas);
+    else if (kind === 'datasource') add(DataSourceSpec, d, objects.dataSources);
+    else if (kind === 'policy') add(ErrorBudgetPolicySpec, d, objects.policies);
+    else if (kind === 'maintenance') add(MaintenanceWindowSpec, d, objects.maintenanceWindows);
   }
 
   if (issues.length > 0) throw manifestError(issues);
@@ -576,7 +644,12 @@ const pathOf = (kind: keyof SloObjects, spec: AnySpec): string => {
   return `${kind}[${ref.slice(ref.indexOf(':') + 1)}]`;
 };
 
-function checkReferences(current: SloState, desired: SloState, services: ReadonlySet<string> | null, options: PlanOptions): FieldIssue[] {
+function checkReferences(
+  current: SloState,
+  desired: SloState,
+  services: ReadonlySet<string> | null,
+  options: PlanOptions,
+): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const finalSpecs = new Map<string, AnySpec>();
   const pruned = new Set<string>();
@@ -589,15 +662,18 @@ function checkReferences(current: SloState, desired: SloState, services: Readonl
     }
     for (const d of desired[kind] as AnySpec[]) finalSpecs.set(refOf(kind, d), d);
   }
-  const missing = (ref: string): string | null => (finalSpecs.has(ref) ? null : pruned.has(ref) ? 'would be deleted by this prune' : 'unknown');
+  const missing = (ref: string): string | null =>
+    finalSpecs.has(ref) ? null : pruned.has(ref) ? 'would be deleted by this prune' : 'is unknown';
   const service = (name: string): string | null =>
-    services === null || services.has(name) ? null : 'not in the catalog; add it there (a Service manifest) first';
+    services === null || services.has(name) ? null : 'is not in the catalog; add it there (a Service manifest) first';
 
   // Declared objects, and stored ones that stay: a prune must not leave them pointing at nothing.
   // Services are checked on declared objects only: the catalog may delete a service that stored SLOs name.
   const staying = <K extends keyof SloObjects>(kind: K): { declared: SloState[K]; kept: SloState[K] } => {
     const declaredRefs = new Set((desired[kind] as AnySpec[]).map((s) => refOf(kind, s)));
-    const kept = (current[kind] as Stored[]).filter((c) => !declaredRefs.has(refOf(kind, c)) && finalSpecs.get(refOf(kind, c)) === c);
+    const kept = (current[kind] as Stored[]).filter(
+      (c) => !declaredRefs.has(refOf(kind, c)) && finalSpecs.get(refOf(kind, c)) === c,
+    );
     return { declared: desired[kind], kept: kept as SloState[K] };
   };
 
@@ -606,22 +682,22 @@ function checkReferences(current: SloState, desired: SloState, services: Readonl
     const at = pathOf('slis', sli);
     if (sli.prometheus) {
       const m = missing(`datasource:${sli.prometheus.dataSource}`);
-      if (m) issues.push({ path: `${at}.prometheus.dataSource`, message: `DataSource "${sli.prometheus.dataSource}" is ${m}` });
+      if (m) issues.push({ path: `${at}.prometheus.dataSource`, message: `DataSource "${sli.prometheus.dataSource}" ${m}` });
     }
     const s = sli.service !== null && isDeclared ? service(sli.service) : null;
-    if (s) issues.push({ path: `${at}.service`, message: `service "${sli.service}" is ${s}` });
+    if (s) issues.push({ path: `${at}.service`, message: `service "${sli.service}" ${s}` });
   }
   for (const [slo, isDeclared] of both(staying('slos'))) {
     const at = pathOf('slos', slo);
     const m = missing(`sli:${slo.sli}`);
-    if (m) issues.push({ path: `${at}.sli`, message: `SLI "${slo.sli}" is ${m}` });
+    if (m) issues.push({ path: `${at}.sli`, message: `SLI "${slo.sli}" ${m}` });
     const s = isDeclared ? service(slo.service) : null;
-    if (s) issues.push({ path: `${at}.service`, message: `service "${slo.service}" is ${s}` });
+    if (s) issues.push({ path: `${at}.service`, message: `service "${slo.service}" ${s}` });
   }
   for (const [sla] of both(staying('slas'))) {
     const at = pathOf('slas', sla);
     const m = missing(`slo:${sla.slo}`);
-    if (m) issues.push({ path: `${at}.slo`, message: `SLO "${sla.slo}" is ${m}` });
+    if (m) issues.push({ path: `${at}.slo`, message: `SLO "${sla.slo}" ${m}` });
     const slo = finalSpecs.get(`slo:${sla.slo}`) as SloSpec | undefined;
     if (slo && !slo.objectives.some((o) => o.name === sla.objective)) {
       issues.push({
@@ -632,18 +708,18 @@ function checkReferences(current: SloState, desired: SloState, services: Readonl
   }
   for (const policy of desired.policies) {
     const s = service(policy.service);
-    if (s) issues.push({ path: `${pathOf('policies', policy)}.service`, message: `service "${policy.service}" is ${s}` });
+    if (s) issues.push({ path: `${pathOf('policies', policy)}.service`, message: `service "${policy.service}" ${s}` });
   }
   for (const [mw, isDeclared] of both(staying('maintenanceWindows'))) {
     const at = pathOf('maintenanceWindows', mw);
     mw.slos.forEach((name, i) => {
       const m = missing(`slo:${name}`);
-      if (m) issues.push({ path: `${at}.slos[${i}]`, message: `SLO "${name}" is ${m}` });
+      if (m) issues.push({ path: `${at}.slos[${i}]`, message: `SLO "${name}" ${m}` });
     });
     if (isDeclared) {
       mw.services.forEach((name, i) => {
         const s = service(name);
-        if (s) issues.push({ path: `${at}.services[${i}]`, message: `service "${name}" is ${s}` });
+        if (s) issues.push({ path: `${at}.services[${i}]`, message: `service "${name}" ${s}` });
       });
     }
   }

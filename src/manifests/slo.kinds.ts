@@ -8,10 +8,10 @@ import {
   BUDGETING_METHODS,
   type BudgetingMethod,
   Duration,
-  type ErrorBudgetPolicySpec,
   ErrorBudgetPolicySpec as ErrorBudgetPolicySchema,
-  type MaintenanceWindowSpec,
+  type ErrorBudgetPolicySpec,
   MaintenanceWindowSpec as MaintenanceWindowSchema,
+  type MaintenanceWindowSpec,
   type ObjectiveSpec,
   type SlaSpec,
   SloAlerting,
@@ -79,7 +79,13 @@ export interface MetricSourceDraft {
 export type Threshold = { op: z.output<typeof ThresholdOp>; value: number };
 
 export type SliSourceDraft =
-  | { kind: 'ratio'; counter: boolean | null; good: MetricSourceDraft | null; bad: MetricSourceDraft | null; total: MetricSourceDraft }
+  | {
+      kind: 'ratio';
+      counter: boolean | null;
+      good: MetricSourceDraft | null;
+      bad: MetricSourceDraft | null;
+      total: MetricSourceDraft;
+    }
   | { kind: 'raw'; raw: MetricSourceDraft }
   /** Raw observations judged against the threshold that the SLOs' objectives give (`op`, `value`). */
   | { kind: 'threshold'; metric: MetricSourceDraft }
@@ -244,7 +250,10 @@ function attempt(ctx: KindContext, at: FieldPath, check: () => void): boolean {
 
 function rollingWindow(ctx: KindContext, duration: string, at: FieldPath): TimeWindow | null {
   if (CALENDAR_DURATION.test(duration) && /[MQY]$/.test(duration)) {
-    ctx.issue(at, `"${duration}" is a calendar duration; rolling windows are counted in m, h, d or w (e.g. 28d), or make it a calendar window`);
+    ctx.issue(
+      at,
+      `"${duration}" is a calendar duration; rolling windows are counted in m, h, d or w (e.g. 28d), or make it a calendar window`,
+    );
     return null;
   }
   if (!Duration.safeParse(duration).success) {
@@ -265,7 +274,10 @@ function calendarWindow(
 ): TimeWindow | null {
   let ok = true;
   if (!CALENDAR_DURATION.test(w.duration)) {
-    ctx.issue(at.duration, `"${w.duration}" is not a calendar duration; calendar windows are counted in d, w, M (months), Q or Y (e.g. 1M)`);
+    ctx.issue(
+      at.duration,
+      `"${w.duration}" is not a calendar duration; calendar windows are counted in d, w, M (months), Q or Y (e.g. 1M)`,
+    );
     ok = false;
   }
   ok = attempt(ctx, at.startTime, () => parseLocalDateTime(w.startTime, 'startTime')) && ok;
@@ -300,26 +312,31 @@ function checkTimeSlices(
   words: { target: string; window: string },
 ): void {
   if (method === 'Occurrences') {
-    if (o.timeSliceTarget !== null) ctx.issue(at.target, `${words.target} applies to Timeslices SLOs; this one counts Occurrences`);
-    if (o.timeSliceWindow !== null) ctx.issue(at.window, `${words.window} applies to Timeslices and RatioTimeslices SLOs; this one counts Occurrences`);
+    if (o.timeSliceTarget !== null)
+      ctx.issue(at.target, `${words.target} applies to Timeslices SLOs; this one counts Occurrences`);
+    if (o.timeSliceWindow !== null)
+      ctx.issue(at.window, `${words.window} applies to Timeslices and RatioTimeslices SLOs; this one counts Occurrences`);
   } else if (method === 'Timeslices' && o.timeSliceTarget === null) {
-    ctx.issue(at.target, `required for Timeslices: the share of a slice's events that must be good for the slice to count as good (0.95 ⇔ p95)`);
+    ctx.issue(
+      at.target,
+      `required for Timeslices: the share of a slice's events that must be good for the slice to count as good (0.95 ⇔ p95)`,
+    );
   } else if (method === 'RatioTimeslices' && o.timeSliceTarget !== null) {
     ctx.issue(at.target, `${words.target} applies to Timeslices; RatioTimeslices averages the slices' ratios`);
   }
-  if (o.timeSliceWindow !== null && parseDuration(o.timeSliceWindow) <= 0) ctx.issue(at.window, 'a time slice must be longer than zero');
+  if (o.timeSliceWindow !== null && parseDuration(o.timeSliceWindow) <= 0)
+    ctx.issue(at.window, 'a time slice must be longer than zero');
 }
 
 // ---------------------------------------------------------------------------------------------
 // openslo/v1: documents as the specification writes them. Fields Vigil does not model are
 // ignored; the fields it does model are validated.
 
-const OpenSloName = Name;
 /** Policies and notification targets are only referred to, never stored, so names as OpenSLO's examples write them are fine. */
 const LooseName = z.string().min(1).max(255);
 
 const OpenSloMetadata = z.object({
-  name: OpenSloName,
+  name: Name,
   displayName: z.string().max(200).optional(),
   labels: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
@@ -420,7 +437,12 @@ const ConditionSpec = z.object({
     alertAfter: z.string().optional(),
   }),
 });
-const OpenSloConditionDoc = z.object({ apiVersion: z.string(), kind: z.string(), metadata: OpenSloMetadata, spec: ConditionSpec });
+const OpenSloConditionDoc = z.object({
+  apiVersion: z.string(),
+  kind: z.string(),
+  metadata: OpenSloMetadata,
+  spec: ConditionSpec,
+});
 const InlineCondition = z.object({ kind: z.literal('AlertCondition'), metadata: OpenSloMetadata, spec: ConditionSpec });
 
 const TargetSpec = z.object({ target: z.string().min(1), description: z.string().optional() });
@@ -506,7 +528,8 @@ function openSloSliDraft(
     const r = s.ratioMetric;
     const at = [...specAt, 'ratioMetric'];
     if (r.raw) {
-      if (r.good || r.bad || r.total) ctx.issue([...at, 'raw'], 'raw is a precomputed ratio and cannot be combined with good, bad or total');
+      if (r.good || r.bad || r.total)
+        ctx.issue([...at, 'raw'], 'raw is a precomputed ratio and cannot be combined with good, bad or total');
       if (!r.rawType) ctx.issue([...at, 'rawType'], 'required with raw: success (good/total) or failure (bad/total)');
       source = { kind: 'raw', raw: metricSourceDraft(r.raw, [...at, 'raw'], ctx) };
     } else {
@@ -573,13 +596,20 @@ const SEVERITIES: Record<string, 'page' | 'ticket'> = {
   p5: 'ticket',
 };
 
-function conditionDraft(ctx: KindContext, c: { metadata: OpenSloMetadata; spec: z.output<typeof ConditionSpec> }, base: FieldPath): ConditionDraft | null {
+function conditionDraft(
+  ctx: KindContext,
+  c: { metadata: OpenSloMetadata; spec: z.output<typeof ConditionSpec> },
+  base: FieldPath,
+): ConditionDraft | null {
   const at = [...base, 'spec', 'condition'];
   const { condition } = c.spec;
   let ok = true;
   const severity = SEVERITIES[c.spec.severity.toLowerCase()];
   if (!severity) {
-    ctx.issue([...base, 'spec', 'severity'], `"${c.spec.severity}" is not a severity Vigil knows; page (or critical, high, sev1, sev2, p1, p2) or ticket (or warning, medium, low, info, sev3…, p3…)`);
+    ctx.issue(
+      [...base, 'spec', 'severity'],
+      `"${c.spec.severity}" is not a severity Vigil knows; page (or critical, high, sev1, sev2, p1, p2) or ticket (or warning, medium, low, info, sev3…, p3…)`,
+    );
     ok = false;
   }
   if (condition.kind !== 'burnrate') {
@@ -641,7 +671,11 @@ function inlineOrRef<T>(
   return null;
 }
 
-function policyDraft(ctx: KindContext, p: { metadata?: Partial<{ name: string }>; spec: z.output<typeof PolicySpec> }, base: FieldPath): PolicyDraft {
+function policyDraft(
+  ctx: KindContext,
+  p: { metadata?: Partial<{ name: string }>; spec: z.output<typeof PolicySpec> },
+  base: FieldPath,
+): PolicyDraft {
   const conditions: Array<Inline<ConditionDraft>> = [];
   p.spec.conditions.forEach((item, i) => {
     const at = [...base, 'spec', 'conditions', i];
@@ -685,7 +719,10 @@ function openSloWindow(ctx: KindContext, items: OpenSloSloDoc['spec']['timeWindo
     );
   }
   if (w.isRolling === false) {
-    ctx.issue([...at, 'calendar'], 'a window that is not rolling is calendar-aligned: give calendar.startTime and calendar.timeZone');
+    ctx.issue(
+      [...at, 'calendar'],
+      'a window that is not rolling is calendar-aligned: give calendar.startTime and calendar.timeZone',
+    );
     return null;
   }
   return rollingWindow(ctx, w.duration, [...at, 'duration']);
@@ -742,15 +779,23 @@ function openSloSlo(doc: OpenSloSloDoc, ctx: KindContext): SloFragment[] {
       ctx.issue([...at, 'targetPercent'], 'give target or targetPercent, not both');
     } else if (o.target !== undefined) {
       if (o.target > 0 && o.target < 1) target = o.target;
-      else ctx.issue([...at, 'target'], `${o.target} is outside (0, 1): a target is a ratio such as 0.9995 (use targetPercent for 99.95)`);
+      else
+        ctx.issue(
+          [...at, 'target'],
+          `${o.target} is outside (0, 1): a target is a ratio such as 0.9995 (use targetPercent for 99.95)`,
+        );
     } else if (o.targetPercent !== undefined) {
       if (o.targetPercent > 0 && o.targetPercent < 100) target = roundRatio(o.targetPercent / 100);
-      else ctx.issue([...at, 'targetPercent'], `${o.targetPercent} is outside (0, 100): a targetPercent is a percent such as 99.95`);
+      else
+        ctx.issue([...at, 'targetPercent'], `${o.targetPercent} is outside (0, 100): a targetPercent is a percent such as 99.95`);
     } else {
       ctx.issue(at, 'an objective needs target (0.9995) or targetPercent (99.95)');
     }
     if ((o.op === undefined) !== (o.value === undefined)) {
-      ctx.issue([...at, o.op === undefined ? 'op' : 'value'], 'op and value go together: the SLI is good while it is op value (lt 100)');
+      ctx.issue(
+        [...at, o.op === undefined ? 'op' : 'value'],
+        'op and value go together: the SLI is good while it is op value (lt 100)',
+      );
     } else if (o.op !== undefined && o.value !== undefined) {
       if (!threshold) threshold = { op: o.op, value: o.value, at: [...at, 'op'] };
       else if (threshold.op !== o.op || threshold.value !== o.value) {
@@ -779,7 +824,8 @@ function openSloSlo(doc: OpenSloSloDoc, ctx: KindContext): SloFragment[] {
       { target: 'timeSliceTarget', window: 'timeSliceWindow' },
     );
     const name = o.name ?? derivedObjectiveName(i, o.displayName ?? null, taken);
-    if (objectives.some((x) => x.name === name)) ctx.issue([...at, o.name ? 'name' : 'displayName'], `two objectives are named "${name}"`);
+    if (objectives.some((x) => x.name === name))
+      ctx.issue([...at, o.name ? 'name' : 'displayName'], `two objectives are named "${name}"`);
     taken.add(name);
     if (target !== null) objectives.push({ name, displayName: o.displayName ?? null, target, timeSliceTarget, timeSliceWindow });
   });
@@ -857,7 +903,8 @@ function registerOpenSloKinds(registry: KindRegistry): void {
   registry.register({
     apiVersion: OPENSLO_V1,
     kind: 'SLO',
-    description: 'an OpenSLO SLO: service, SLI (inline or indicatorRef), time window, budgeting method, objectives, alert policies',
+    description:
+      'an OpenSLO SLO: service, SLI (inline or indicatorRef), time window, budgeting method, objectives, alert policies',
     schema: OpenSloSloDoc,
     handler: SLO_HANDLER,
     toDesired: openSloSlo,
@@ -885,7 +932,10 @@ function registerOpenSloKinds(registry: KindRegistry): void {
       const url = doc.spec.connectionDetails?.url;
       const prometheus = doc.spec.type.toLowerCase() === 'prometheus';
       if (prometheus && (typeof url !== 'string' || !URL.canParse(url))) {
-        ctx.issue(['spec', 'connectionDetails', 'url'], 'a Prometheus DataSource needs the URL of its HTTP API, e.g. http://prometheus:9090');
+        ctx.issue(
+          ['spec', 'connectionDetails', 'url'],
+          'a Prometheus DataSource needs the URL of its HTTP API, e.g. http://prometheus:9090',
+        );
         return [];
       }
       return [
@@ -953,7 +1003,12 @@ const VigilIndicatorFields = {
   /** Pushed events: good/total counts, or raw observations judged against `threshold`. */
   events: z.strictObject({ threshold: VigilThreshold.optional() }).optional(),
   prometheus: z
-    .strictObject({ dataSource: Name, good: z.string().min(1).optional(), bad: z.string().min(1).optional(), total: z.string().min(1) })
+    .strictObject({
+      dataSource: Name,
+      good: z.string().min(1).optional(),
+      bad: z.string().min(1).optional(),
+      total: z.string().min(1),
+    })
     .optional(),
   probe: Name.optional(),
 };
@@ -966,7 +1021,11 @@ const VigilSliDoc = z.strictObject({
     .strictObject({ service: Name.optional(), description: z.string().max(2000).optional(), ...VigilIndicatorFields })
     .prefault({}),
 });
-type VigilIndicator = { events?: { threshold?: Threshold }; prometheus?: { dataSource: string; good?: string; bad?: string; total: string }; probe?: string };
+type VigilIndicator = {
+  events?: { threshold?: Threshold };
+  prometheus?: { dataSource: string; good?: string; bad?: string; total: string };
+  probe?: string;
+};
 
 const VigilWindow = z.union([
   z.string(),
@@ -1017,7 +1076,8 @@ function vigilIndicator(ctx: KindContext, ind: VigilIndicator, at: FieldPath, re
   }
   if (ind.prometheus) {
     const p = ind.prometheus;
-    if (p.good !== undefined && p.bad !== undefined) ctx.issue([...at, 'prometheus', 'bad'], 'give good or bad over total, not both');
+    if (p.good !== undefined && p.bad !== undefined)
+      ctx.issue([...at, 'prometheus', 'bad'], 'give good or bad over total, not both');
     if (p.good === undefined && p.bad === undefined) ctx.issue([...at, 'prometheus'], 'give good or bad (PromQL) over total');
     return {
       kind: 'prometheus',
@@ -1029,7 +1089,8 @@ function vigilIndicator(ctx: KindContext, ind: VigilIndicator, at: FieldPath, re
     };
   }
   if (ind.probe !== undefined) return { kind: 'probe', probe: ind.probe, at: [...at, 'probe'] };
-  if (ind.events || !required) return { kind: 'events', threshold: ind.events?.threshold ?? null, at: [...at, 'events', 'threshold'] };
+  if (ind.events || !required)
+    return { kind: 'events', threshold: ind.events?.threshold ?? null, at: [...at, 'events', 'threshold'] };
   ctx.issue(at, 'say where the SLI data comes from: events, prometheus or probe');
   return null;
 }
@@ -1078,7 +1139,8 @@ function vigilSlo(doc: VigilSloDoc, ctx: KindContext): SloFragment[] {
   const objectives: ObjectiveSpec[] = [];
   const objectiveAt: FieldPath[] = [];
   const written = s.target !== undefined ? [{ target: s.target }] : (s.objectives ?? []);
-  if (s.target !== undefined && s.objectives !== undefined) ctx.issue(['spec', 'objectives'], 'give target (one objective) or objectives, not both');
+  if (s.target !== undefined && s.objectives !== undefined)
+    ctx.issue(['spec', 'objectives'], 'give target (one objective) or objectives, not both');
   if (s.target === undefined && s.objectives === undefined) ctx.issue(['spec'], 'an SLO needs a target (99.9) or objectives');
   const taken = new Set(written.flatMap((o) => ('name' in o && o.name ? [o.name] : [])));
   written.forEach((o: z.output<typeof VigilObjective> | { target: number }, i) => {
@@ -1163,9 +1225,7 @@ const VigilPolicyDoc = z.strictObject({
   apiVersion: z.string(),
   kind: z.string(),
   metadata: z.strictObject({ name: Name }),
-  spec: z
-    .strictObject({ service: Name.optional(), rules: ErrorBudgetPolicySchema.shape.rules })
-    .prefault({}),
+  spec: z.strictObject({ service: Name.optional(), rules: ErrorBudgetPolicySchema.shape.rules }).prefault({}),
 });
 
 const VigilMaintenanceDoc = z.strictObject({
@@ -1238,7 +1298,10 @@ function registerVigilSloKinds(registry: KindRegistry): void {
       const s = doc.spec;
       s.penalties.forEach((p, i) => {
         if (p.below > s.target) {
-          ctx.issue(['spec', 'penalties', i, 'below'], `a credit applies below the contract target (${roundRatio(s.target * 100)} %), not above it`);
+          ctx.issue(
+            ['spec', 'penalties', i, 'below'],
+            `a credit applies below the contract target (${roundRatio(s.target * 100)} %), not above it`,
+          );
         }
       });
       return [
@@ -1297,7 +1360,10 @@ function registerVigilSloKinds(registry: KindRegistry): void {
         spec: { service: doc.spec.service ?? doc.metadata.name, rules: doc.spec.rules },
         origins: {
           self: doc.spec.service !== undefined ? ['spec', 'service'] : ['metadata', 'name'],
-          fields: { service: doc.spec.service !== undefined ? ['spec', 'service'] : ['metadata', 'name'], rules: ['spec', 'rules'] },
+          fields: {
+            service: doc.spec.service !== undefined ? ['spec', 'service'] : ['metadata', 'name'],
+            rules: ['spec', 'rules'],
+          },
           elements: { rules: doc.spec.rules.map((_, i) => ['spec', 'rules', i]) },
         },
       },
@@ -1312,7 +1378,8 @@ function registerVigilSloKinds(registry: KindRegistry): void {
     handler: SLO_HANDLER,
     toDesired: (doc, ctx): SloFragment[] => {
       const s = doc.spec;
-      if (s.slos.length === 0 && s.services.length === 0) ctx.issue(['spec'], 'name the slos or services the maintenance applies to');
+      if (s.slos.length === 0 && s.services.length === 0)
+        ctx.issue(['spec'], 'name the slos or services the maintenance applies to');
       const rrule = s.rrule?.trim().replace(/^RRULE:/i, '') ?? null;
       // The parser that expands the windows checks the rule, so what applies is what evaluates.
       if (rrule !== null) attempt(ctx, ['spec', 'rrule'], () => parseRRule(rrule));

@@ -1,3 +1,4 @@
+export { type SloSimulator, startSloSimulator } from './simulator.ts';
 export { registerSloCommands } from './slo.cli.ts';
 export {
   BUDGETING_METHODS,
@@ -36,4 +37,3 @@ export {
   type SloState,
   type SloStatus,
 } from './slo.service.ts';
-export { type SloSimulator, startSloSimulator } from './simulator.ts';

@@ -56,7 +56,7 @@ function hash(text: string): number {
 
 /**
  * Demo traffic for the example organization: every SLI fed by events gets steady traffic with a
- * small error share, now and then a bad spell of 10–25 minutes, and on first start a few days of
+ * small error share, now and then a bad spell of 5–20 minutes, and on first start a few days of
  * history so budgets have already moved when the UI first opens.
  */
 export function startSloSimulator(opts: SloSimulatorOptions): SloSimulator {
@@ -92,12 +92,15 @@ export function startSloSimulator(opts: SloSimulatorOptions): SloSimulator {
     return p;
   };
 
-  /** Bad spells start rarely (about one every two hours per SLI) and last 10–25 minutes. */
+  /**
+   * Bad spells start rarely (about two a day per SLI) and last 5–20 minutes at 0.5–3 % errors:
+   * a 99.9 % SLO loses a good part of its budget over a few days without running out.
+   */
   const maybeSpell = (p: Profile, at: number, elapsedMs: number): void => {
     if (p.spellUntil > at) return;
-    if (random() < elapsedMs / (2 * 3_600_000)) {
-      p.spellUntil = at + (10 + Math.floor(random() * 16)) * MINUTE_MS;
-      p.spellErrorShare = 0.01 + random() * 0.04;
+    if (random() < elapsedMs / (12 * 3_600_000)) {
+      p.spellUntil = at + (5 + Math.floor(random() * 16)) * MINUTE_MS;
+      p.spellErrorShare = 0.005 + random() * 0.025;
     }
   };
 

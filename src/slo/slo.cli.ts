@@ -19,7 +19,7 @@ export function percent(ratio: number | null): string | null {
   return `${text.replace(/\.?0+$/, '')}%`;
 }
 
-/** The two largest units of a span: `3d4h`, `47m`, `12s`. */
+/** A span in its largest unit and the next one down: `3d4h`, `47m`, `1h` (for 1h0m30s), `12s`. */
 export function shortDuration(ms: number): string {
   const units: Array<[string, number]> = [
     ['d', 86_400_000],
@@ -27,17 +27,14 @@ export function shortDuration(ms: number): string {
     ['m', 60_000],
     ['s', 1_000],
   ];
-  let rest = Math.max(0, Math.round(ms));
-  const parts: string[] = [];
-  for (const [unit, size] of units) {
-    const n = Math.floor(rest / size);
-    if (n > 0 || (parts.length > 0 && parts.length < 2)) {
-      if (n > 0) parts.push(`${n}${unit}`);
-      rest -= n * size;
-    }
-    if (parts.length === 2) break;
-  }
-  return parts.length > 0 ? parts.join('') : '0s';
+  const rest = Math.max(0, Math.round(ms));
+  const first = units.findIndex(([, size]) => rest >= size);
+  if (first < 0) return '0s';
+  const [unit, size] = units[first] as [string, number];
+  const whole = Math.floor(rest / size);
+  const next = units[first + 1];
+  const part = next ? Math.floor((rest - whole * size) / next[1]) : 0;
+  return `${whole}${unit}${next && part > 0 ? `${part}${next[0]}` : ''}`;
 }
 
 function burn(rate: number | null): string | null {
@@ -54,7 +51,8 @@ function statusRows(items: SloStatus[]): Array<Record<string, unknown>> {
       target: percent(o.target),
       remaining: percent(o.remainingRatio),
       'burn 1h': burn(o.burnRates['1h']),
-      exhaustion: o.timeToExhaustionMs === null ? null : o.remainingRatio <= 0 ? 'exhausted' : shortDuration(o.timeToExhaustionMs),
+      exhaustion:
+        o.timeToExhaustionMs === null ? null : o.remainingRatio <= 0 ? 'exhausted' : shortDuration(o.timeToExhaustionMs),
       policy: s.policy.state,
       alerts: s.alerts.length > 0 ? s.alerts.map((a) => a.rule).join(',') : null,
     })),

@@ -52,7 +52,12 @@ export const ObjectiveStatusOut = z.object({
   remainingRatio: z.number(),
   remainingEvents: z.number(),
   remainingMinutes: z.number(),
-  burnRates: z.object(Object.fromEntries(BURN_RATE_WINDOWS.map((w) => [w, Nullable])) as Record<(typeof BURN_RATE_WINDOWS)[number], typeof Nullable>),
+  burnRates: z.object(
+    Object.fromEntries(BURN_RATE_WINDOWS.map((w) => [w, Nullable])) as Record<
+      (typeof BURN_RATE_WINDOWS)[number],
+      typeof Nullable
+    >,
+  ),
   timeToExhaustionMs: Nullable,
 });
 
@@ -157,7 +162,8 @@ function caller(request: FastifyRequest): Principal {
 function instant(text: string | undefined, field: string): number | undefined {
   if (text === undefined) return undefined;
   const at = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(at)) throw InputError.field(`query.${field}`, `"${text}" is neither an ISO 8601 instant nor epoch milliseconds`);
+  if (!Number.isFinite(at))
+    throw InputError.field(`query.${field}`, `"${text}" is neither an ISO 8601 instant nor epoch milliseconds`);
   return at;
 }
 

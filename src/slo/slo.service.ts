@@ -4,20 +4,13 @@ import type { Clock } from '../core/clock.ts';
 import { formatDuration, parseDuration } from '../core/duration.ts';
 import { type FieldIssue, InputError, NotAllowedError, NotFoundError, VigilError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { Db, Executor } from '../db/database.ts';
+import { type Db, type Executor, retryOnUniqueViolation } from '../db/database.ts';
 import type { Journal } from '../journal/journal.ts';
 import { windowBounds } from './calendar.ts';
-import { LatencyHistogram, type HistogramJson } from './histogram.ts';
+import { type HistogramJson, LatencyHistogram } from './histogram.ts';
 import { maintenanceIntervals } from './rrule.ts';
 import { SliSeriesCache } from './sli.cache.ts';
-import {
-  budgetingOf,
-  burnDownSeries,
-  evaluateBurnRateRule,
-  type Interval,
-  objectiveStatus,
-  PrefixSums,
-} from './slo.math.ts';
+import { budgetingOf, burnDownSeries, evaluateBurnRateRule, type Interval, objectiveStatus, PrefixSums } from './slo.math.ts';
 import {
   type BudgetingMethod,
   type DataSourceSpec,
@@ -26,11 +19,11 @@ import {
   type ObjectiveStatus,
   POLICY_ACTIONS,
   type PolicyAction,
+  ErrorBudgetPolicySpec as PolicySchema,
   type SlaSpec,
   type SliSpec,
   type SloSpec,
   type TimeWindow,
-  ErrorBudgetPolicySpec as PolicySchema,
 } from './slo.model.ts';
 import * as store from './slo.store.ts';
 
@@ -328,6 +321,7 @@ export class SloService {
   readonly #instance = newId();
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
+  #evaluating: Promise<unknown> = Promise.resolve();
   #lastRollupAt: number | null = null;
 
   constructor(deps: { db: Db; clock: Clock; journal: Journal; catalog: Pick<CatalogService, 'getEntity'> }) {
@@ -350,11 +344,21 @@ export class SloService {
    * reference is checked against the state after the apply, and every permission before the
    * first write; run it inside a transaction so a failure leaves nothing behind.
    */
-  async applyDesired(trx: Executor, p: Principal, desired: DesiredSloState, opts: { source: string; prune: boolean }): Promise<ApplyResult> {
+  async applyDesired(
+    trx: Executor,
+    p: Principal,
+    desired: DesiredSloState,
+    opts: { source: string; prune: boolean },
+  ): Promise<ApplyResult> {
     const { source, prune } = opts;
-    const records = await store.loadDefinitions<SliSpec, SloSpec, SlaSpec, DataSourceSpec, ErrorBudgetPolicySpec, MaintenanceWindowSpec>(
-      trx,
-    );
+    const records = await store.loadDefinitions<
+      SliSpec,
+      SloSpec,
+      SlaSpec,
+      DataSourceSpec,
+      ErrorBudgetPolicySpec,
+      MaintenanceWindowSpec
+    >(trx);
     const current = toState(records);
     const want = normalizeSloState({
       slis: desired.slis.map((s) => ({ ...s, configSource: source })),
@@ -366,12 +370,54 @@ export class SloService {
     });
 
     const plans = {
-      dataSources: plan(current.dataSources, want.dataSources, (x) => x.name, (x) => x.source, source, prune),
-      slis: plan(current.slis, want.slis, (x) => x.name, (x) => x.configSource, source, prune),
-      slos: plan(current.slos, want.slos, (x) => x.name, (x) => x.source, source, prune),
-      slas: plan(current.slas, want.slas, (x) => x.name, (x) => x.source, source, prune),
-      policies: plan(current.policies, want.policies, (x) => x.service, (x) => x.source, source, prune),
-      maintenanceWindows: plan(current.maintenanceWindows, want.maintenanceWindows, (x) => x.name, (x) => x.source, source, prune),
+      dataSources: plan(
+        current.dataSources,
+        want.dataSources,
+        (x) => x.name,
+        (x) => x.source,
+        source,
+        prune,
+      ),
+      slis: plan(
+        current.slis,
+        want.slis,
+        (x) => x.name,
+        (x) => x.configSource,
+        source,
+        prune,
+      ),
+      slos: plan(
+        current.slos,
+        want.slos,
+        (x) => x.name,
+        (x) => x.source,
+        source,
+        prune,
+      ),
+      slas: plan(
+        current.slas,
+        want.slas,
+        (x) => x.name,
+        (x) => x.source,
+        source,
+        prune,
+      ),
+      policies: plan(
+        current.policies,
+        want.policies,
+        (x) => x.service,
+        (x) => x.source,
+        source,
+        prune,
+      ),
+      maintenanceWindows: plan(
+        current.maintenanceWindows,
+        want.maintenanceWindows,
+        (x) => x.name,
+        (x) => x.source,
+        source,
+        prune,
+      ),
     };
     const final = {
       dataSources: finalState(current.dataSources, plans.dataSources, (x) => x.name),
@@ -399,7 +445,8 @@ export class SloService {
     this.#validate(desired, final, removed, services);
 
     // Ownership: the owner team of the service an object belongs to, before and after.
-    const ownerOf = (service: string | null): string | null => (service === null ? null : (services.get(service)?.ownerTeamId ?? null));
+    const ownerOf = (service: string | null): string | null =>
+      service === null ? null : (services.get(service)?.ownerTeamId ?? null);
     const sloService = (name: string, side: 'before' | 'after'): string | null =>
       (side === 'after' ? final.slos : current.slos).find((s) => s.name === name)?.service ?? null;
     const check = (ref: string, serviceNamesOf: Array<string | null>): void => {
@@ -499,7 +546,15 @@ export class SloService {
     } as const;
 
     // What others point at first; removals in the reverse order, once nothing points at them.
-    await write(K.dataSources, plans.dataSources, ids.dataSources, (x) => x.name, withoutSource, () => ({}), () => null);
+    await write(
+      K.dataSources,
+      plans.dataSources,
+      ids.dataSources,
+      (x) => x.name,
+      withoutSource,
+      () => ({}),
+      () => null,
+    );
     await write(
       K.slis,
       plans.slis,
@@ -536,14 +591,58 @@ export class SloService {
       (x) => ({ serviceId: serviceId(x.service) }),
       (x) => x.service,
     );
-    await write(K.maintenanceWindows, plans.maintenanceWindows, ids.maintenanceWindows, (x) => x.name, withoutSource, () => ({}), () => null);
+    await write(
+      K.maintenanceWindows,
+      plans.maintenanceWindows,
+      ids.maintenanceWindows,
+      (x) => x.name,
+      withoutSource,
+      () => ({}),
+      () => null,
+    );
 
-    await remove(K.maintenanceWindows, plans.maintenanceWindows.remove, ids.maintenanceWindows, (x) => x.name, () => null);
-    await remove(K.policies, plans.policies.remove, ids.policies, (x) => x.service, (x) => x.service);
-    await remove(K.slas, plans.slas.remove, ids.slas, (x) => x.name, (x) => sloService(x.slo, 'before'));
-    await remove(K.slos, plans.slos.remove, ids.slos, (x) => x.name, (x) => x.service);
-    await remove(K.slis, plans.slis.remove, ids.slis, (x) => x.name, (x) => x.service);
-    await remove(K.dataSources, plans.dataSources.remove, ids.dataSources, (x) => x.name, () => null);
+    await remove(
+      K.maintenanceWindows,
+      plans.maintenanceWindows.remove,
+      ids.maintenanceWindows,
+      (x) => x.name,
+      () => null,
+    );
+    await remove(
+      K.policies,
+      plans.policies.remove,
+      ids.policies,
+      (x) => x.service,
+      (x) => x.service,
+    );
+    await remove(
+      K.slas,
+      plans.slas.remove,
+      ids.slas,
+      (x) => x.name,
+      (x) => sloService(x.slo, 'before'),
+    );
+    await remove(
+      K.slos,
+      plans.slos.remove,
+      ids.slos,
+      (x) => x.name,
+      (x) => x.service,
+    );
+    await remove(
+      K.slis,
+      plans.slis.remove,
+      ids.slis,
+      (x) => x.name,
+      (x) => x.service,
+    );
+    await remove(
+      K.dataSources,
+      plans.dataSources.remove,
+      ids.dataSources,
+      (x) => x.name,
+      () => null,
+    );
     for (const x of plans.slis.remove) this.#cache.forget(ids.slis.get(x.name) ?? '');
     return result;
   }
@@ -595,8 +694,10 @@ export class SloService {
       desired.maintenanceWindows.map((x) => x.name),
     );
 
-    const exists = (names: Set<string>, gone: Set<string>) => (name: string): string | null =>
-      names.has(name) ? null : gone.has(name) ? 'deleted by this apply (prune)' : 'unknown';
+    const exists =
+      (names: Set<string>, gone: Set<string>) =>
+      (name: string): string | null =>
+        names.has(name) ? null : gone.has(name) ? 'deleted by this apply (prune)' : 'unknown';
     const dataSource = exists(new Set(final.dataSources.map((x) => x.name)), removed.dataSources);
     const sli = exists(new Set(final.slis.map((x) => x.name)), removed.slis);
     const slo = exists(new Set(final.slos.map((x) => x.name)), removed.slos);
@@ -605,14 +706,16 @@ export class SloService {
 
     for (const s of final.slis) {
       const at = `slis[${s.name}]`;
-      if (s.service && service(s.service)) issues.push({ path: `${at}.service`, message: `service "${s.service}": ${service(s.service)}` });
+      if (s.service && service(s.service))
+        issues.push({ path: `${at}.service`, message: `service "${s.service}": ${service(s.service)}` });
       if (s.source === 'prometheus' && !s.prometheus) {
         issues.push({ path: `${at}.prometheus`, message: 'a prometheus SLI needs its queries (dataSource, good or bad, total)' });
       }
       if (s.source === 'probe' && !s.probe) issues.push({ path: `${at}.probe`, message: 'a probe SLI names its probe' });
       if (s.prometheus) {
         const missing = dataSource(s.prometheus.dataSource);
-        if (missing) issues.push({ path: `${at}.prometheus.dataSource`, message: `data source "${s.prometheus.dataSource}": ${missing}` });
+        if (missing)
+          issues.push({ path: `${at}.prometheus.dataSource`, message: `data source "${s.prometheus.dataSource}": ${missing}` });
         if ((s.prometheus.good === null) === (s.prometheus.bad === null)) {
           issues.push({ path: `${at}.prometheus`, message: 'give exactly one of good and bad, over total' });
         }
@@ -627,7 +730,8 @@ export class SloService {
       collect(issues, at, () => windowBounds(s.timeWindow, now));
       const names = new Set<string>();
       s.objectives.forEach((o, i) => {
-        if (names.has(o.name)) issues.push({ path: `${at}.objectives[${i}].name`, message: `objective "${o.name}" is declared more than once` });
+        if (names.has(o.name))
+          issues.push({ path: `${at}.objectives[${i}].name`, message: `objective "${o.name}" is declared more than once` });
         names.add(o.name);
         collect(issues, `${at}.objectives[${i}]`, () => budgetingOf(s.budgetingMethod, o));
       });
@@ -642,7 +746,8 @@ export class SloService {
           parseDuration(r.shortWindow, 'shortWindow');
         });
       });
-      if (s.alerting.noDataAfter) collect(issues, `${at}.alerting`, () => parseDuration(s.alerting.noDataAfter ?? '', 'noDataAfter'));
+      if (s.alerting.noDataAfter)
+        collect(issues, `${at}.alerting`, () => parseDuration(s.alerting.noDataAfter ?? '', 'noDataAfter'));
     }
     for (const s of final.slas) {
       const at = `slas[${s.name}]`;
@@ -686,9 +791,13 @@ export class SloService {
    * durable and a retried batch (same `batchId`) adds nothing the second time.
    */
   async ingest(p: Principal, sliName: string, batch: { batchId?: string; events: readonly SliEvent[] }): Promise<IngestResult> {
-    if (!p.scopes.has('ingest') && !p.scopes.has('admin')) throw new NotAllowedError('sending SLI events needs the "ingest" scope');
+    if (!p.scopes.has('ingest') && !p.scopes.has('admin'))
+      throw new NotAllowedError('sending SLI events needs the "ingest" scope');
     if (batch.events.length > MAX_BATCH_EVENTS) {
-      throw InputError.field('events', `at most ${MAX_BATCH_EVENTS} events per batch (got ${batch.events.length}); split the batch`);
+      throw InputError.field(
+        'events',
+        `at most ${MAX_BATCH_EVENTS} events per batch (got ${batch.events.length}); split the batch`,
+      );
     }
     const sli = await store.findSli<SliSpec>(this.#db.kysely, sliName);
     if (!sli) throw new NotFoundError(`no SLI named "${sliName}"`);
@@ -734,7 +843,10 @@ export class SloService {
   async listSlis(): Promise<SliSummary[]> {
     const defs = await this.#definitions();
     const now = this.#clock.now();
-    await this.#sync(defs, defs.slis.map((s) => s.id));
+    await this.#sync(
+      defs,
+      defs.slis.map((s) => s.id),
+    );
     return defs.slis.map((s) => ({
       ...normalizeSli({ ...s.spec, configSource: s.source }),
       slos: defs.slos.filter((o) => o.sliId === s.id).map((o) => o.name),
@@ -785,14 +897,15 @@ export class SloService {
   }
 
   /**
-   * An SLO's SLI over time (per step, raw: maintenance included) and the burn-down of one
-   * objective's budget over its current window (maintenance excluded).
+   * An SLO's SLI over `[from, to)` per step (raw: maintenance included), and the burn-down of one
+   * objective's budget within its current window (maintenance excluded), clipped to the range.
    */
   async series(name: string, q: { objective?: string; from?: number; to?: number; stepMs?: number } = {}): Promise<SloSeries> {
     const defs = await this.#definitions();
     const record = defs.slos.find((s) => s.name === name);
     if (!record) throw new NotFoundError(`no SLO named "${name}"`);
-    const objective = q.objective === undefined ? record.spec.objectives[0] : record.spec.objectives.find((o) => o.name === q.objective);
+    const objective =
+      q.objective === undefined ? record.spec.objectives[0] : record.spec.objectives.find((o) => o.name === q.objective);
     if (!objective) throw InputError.field('objective', `SLO "${name}" has no objective "${q.objective}"`);
     const now = this.#clock.now();
     const bounds = windowBounds(record.spec.timeWindow, now);
@@ -809,7 +922,12 @@ export class SloService {
     // Older than the per-minute horizon, the hourly rollup answers (buckets keyed by their first minute).
     let hourly: PrefixSums | null = null;
     if (from < horizon) {
-      const hours = await store.readHours(this.#db.kysely, record.sliId, Math.floor(from / HOUR_MS), Math.floor(horizon / HOUR_MS) - 1);
+      const hours = await store.readHours(
+        this.#db.kysely,
+        record.sliId,
+        Math.floor(from / HOUR_MS),
+        Math.floor(horizon / HOUR_MS) - 1,
+      );
       hourly = PrefixSums.fromBuckets({
         minutes: hours.map((h) => h.hour * 60),
         good: hours.map((h) => h.good),
@@ -827,13 +945,17 @@ export class SloService {
     }
 
     const sums = this.#cache.sums(record.sliId, this.#exclusions(defs, record, now));
+    // The burn-down counts from the window's start whatever range was asked for; a step too fine
+    // for the whole window is coarsened there.
+    const burnEnd = Math.min(now, bounds.end);
+    const burnStep = (burnEnd - bounds.start) / stepMs > 10_000 ? autoStep(burnEnd - bounds.start) : stepMs;
     const burnDown = burnDownSeries({
       sums,
       target: objective.target,
       start: bounds.start,
-      now: Math.min(now, bounds.end),
+      now: burnEnd,
       windowMs: bounds.end - bounds.start,
-      stepMs,
+      stepMs: burnStep,
       budgeting: budgetingOf(record.spec.budgetingMethod, objective),
     })
       .filter((pt) => pt.at >= from && pt.at <= to)
@@ -876,8 +998,13 @@ export class SloService {
    * Lifts a halting policy until `until` (epoch ms, an ISO instant, or a duration from now such
    * as `2h`), with a reason that the journal keeps. The budget still counts; only the halt goes.
    */
-  async overridePolicy(p: Principal, serviceName: string, input: { reason: string; until: number | string }): Promise<ServicePolicy> {
-    if (!p.scopes.has('write') && !p.scopes.has('admin')) throw new NotAllowedError('overriding a policy needs the "write" scope');
+  async overridePolicy(
+    p: Principal,
+    serviceName: string,
+    input: { reason: string; until: number | string },
+  ): Promise<ServicePolicy> {
+    if (!p.scopes.has('write') && !p.scopes.has('admin'))
+      throw new NotAllowedError('overriding a policy needs the "write" scope');
     const reason = input.reason.trim();
     if (reason.length === 0) throw InputError.field('reason', 'say why the policy is overridden');
     const now = this.#clock.now();
@@ -949,7 +1076,14 @@ export class SloService {
    * Evaluates every SLO's burn-rate rules and no-data condition, firing and resolving alerts.
    * Only the replica holding the evaluator lease evaluates; the others return `evaluated: false`.
    */
-  async evaluate(): Promise<EvaluationResult> {
+  evaluate(): Promise<EvaluationResult> {
+    // One evaluation at a time per replica: the lease keeps other replicas out, not this one.
+    const run = this.#evaluating.then(() => this.#evaluate());
+    this.#evaluating = run.catch(() => {});
+    return run;
+  }
+
+  async #evaluate(): Promise<EvaluationResult> {
     const now = this.#clock.now();
     if (!(await store.claimLease(this.#db.kysely, EVALUATOR_LEASE, this.#instance, now, now + LEASE_MS))) {
       return { evaluated: false, fired: 0, resolved: 0 };
@@ -1025,82 +1159,126 @@ export class SloService {
       }
     }
 
-    const open = await store.listAlerts(this.#db.kysely, { state: 'firing', limit: 100_000 });
-    const openByKey = new Map(open.map((a) => [`${a.sloId}|${a.objective}|${a.rule}`, a]));
-    const seen = new Set<string>();
     let fired = 0;
     let resolved = 0;
-    await this.#db.kysely.transaction().execute(async (trx) => {
-      for (const v of verdicts) {
-        const key = `${v.sloId}|${v.objective}|${v.rule}`;
-        seen.add(key);
-        const current = openByKey.get(key);
-        if (v.firing && !current) {
-          const id = newId(now);
-          await store.insertAlert(trx, { id, sloId: v.sloId, objective: v.objective, rule: v.rule, severity: v.severity, firedAt: now, data: v.data });
-          await this.#journalAlert(trx, 'fired', id, v.serviceId, { slo: v.slo, objective: v.objective, rule: v.rule, severity: v.severity, ...v.data });
-          fired++;
-        } else if (!v.firing && current) {
-          await store.resolveAlert(trx, current.id, now);
-          await this.#journalAlert(trx, 'resolved', current.id, v.serviceId, {
-            slo: v.slo,
-            objective: v.objective,
-            rule: v.rule,
-            severity: v.severity,
-            firedAt: current.firedAt,
-            ...v.data,
+    // The open alerts are read in the transaction that changes them. Should a replica whose lease
+    // ran out mid-evaluation race the new holder, the unique index on open episodes fails one of
+    // them, which then starts over and finds the other's alerts.
+    await retryOnUniqueViolation(() =>
+      this.#db.kysely.transaction().execute(async (trx) => {
+        fired = 0;
+        resolved = 0;
+        const open = await store.listAlerts(trx, { state: 'firing', limit: 100_000 });
+        const openByKey = new Map(open.map((a) => [`${a.sloId}|${a.objective}|${a.rule}`, a]));
+        const seen = new Set<string>();
+        for (const v of verdicts) {
+          const key = `${v.sloId}|${v.objective}|${v.rule}`;
+          seen.add(key);
+          const current = openByKey.get(key);
+          if (v.firing && !current) {
+            const id = newId(now);
+            await store.insertAlert(trx, {
+              id,
+              sloId: v.sloId,
+              objective: v.objective,
+              rule: v.rule,
+              severity: v.severity,
+              firedAt: now,
+              data: v.data,
+            });
+            await this.#journalAlert(trx, 'fired', id, v.serviceId, {
+              slo: v.slo,
+              objective: v.objective,
+              rule: v.rule,
+              severity: v.severity,
+              ...v.data,
+            });
+            fired++;
+          } else if (!v.firing && current) {
+            await store.resolveAlert(trx, current.id, now);
+            await this.#journalAlert(trx, 'resolved', current.id, v.serviceId, {
+              slo: v.slo,
+              objective: v.objective,
+              rule: v.rule,
+              severity: v.severity,
+              firedAt: current.firedAt,
+              ...v.data,
+            });
+            resolved++;
+          }
+        }
+        // An alert whose rule, objective or no-data setting is gone has nothing left to fire on.
+        for (const a of open) {
+          if (seen.has(`${a.sloId}|${a.objective}|${a.rule}`)) continue;
+          await store.resolveAlert(trx, a.id, now);
+          const service = evaluated.find((e) => e.record.id === a.sloId)?.service?.id ?? null;
+          await this.#journalAlert(trx, 'resolved', a.id, service, {
+            slo: a.slo,
+            objective: a.objective,
+            rule: a.rule,
+            severity: a.severity,
+            firedAt: a.firedAt,
+            reason: 'the rule no longer exists',
           });
           resolved++;
         }
-      }
-      // An alert whose rule, objective or no-data setting is gone has nothing left to fire on.
-      for (const a of open) {
-        if (seen.has(`${a.sloId}|${a.objective}|${a.rule}`)) continue;
-        await store.resolveAlert(trx, a.id, now);
-        const service = evaluated.find((e) => e.record.id === a.sloId)?.service?.id ?? null;
-        await this.#journalAlert(trx, 'resolved', a.id, service, {
-          slo: a.slo,
-          objective: a.objective,
-          rule: a.rule,
-          severity: a.severity,
-          firedAt: a.firedAt,
-          reason: 'the rule no longer exists',
-        });
-        resolved++;
-      }
-    });
+      }),
+    );
     return { evaluated: true, fired, resolved };
   }
 
   /**
    * Rolls complete hours into `sli_hours` and deletes data past retention: per-minute counts,
-   * histograms and batch ids after 35 days, hourly rollups after 400. Hours touched by late
-   * batches are rolled up again. One replica at a time (lease).
+   * histograms and batch ids after 35 days, hourly rollups after 400. Each run rolls up the hours
+   * since the previous run (the last day after a start), again the hours that late batches
+   * touched, and whatever minutes are about to be deleted, so nothing leaves unrolled even after
+   * a long downtime. One replica at a time (lease).
    */
   async rollup(): Promise<boolean> {
     const now = this.#clock.now();
     if (!(await store.claimLease(this.#db.kysely, ROLLUP_LEASE, this.#instance, now, now + ROLLUP_INTERVAL_MS))) return false;
     const nowMinute = Math.floor(now / MINUTE_MS);
-    const since = this.#lastRollupAt ?? now - SLI_RETENTION_MS;
+    // Ingestion refuses anything older than the retention, so hours before this edge are final.
+    const edge = Math.floor((now - SLI_RETENTION_MS) / HOUR_MS) * 60;
+    const since = this.#lastRollupAt ?? now - DAY_MS;
+    const from = Math.floor((since - HOUR_MS) / MINUTE_MS);
     await this.#db.kysely.transaction().execute(async (trx) => {
-      const changed = await store.changedSince(trx, since - HOUR_MS);
-      let from = Math.floor((since - HOUR_MS) / MINUTE_MS);
-      for (const range of changed.values()) from = Math.min(from, range.from);
-      await store.rollupAndPrune(trx, {
-        rollupFromMinute: Math.max(from, nowMinute - SLI_RETENTION_MS / MINUTE_MS),
-        beforeMinute: nowMinute,
-        minuteRetentionFrom: nowMinute - SLI_RETENTION_MS / MINUTE_MS,
-        hourRetentionFrom: nowMinute - HOURLY_RETENTION_MS / MINUTE_MS,
-        batchesBefore: now - SLI_RETENTION_MS,
+      for (const [sliId, range] of await store.changedSince(trx, since - HOUR_MS)) {
+        if (range.from < from)
+          await store.rollupHours(trx, { fromMinute: Math.max(range.from, edge), toMinute: from + 60, sliId });
+      }
+      await store.rollupHours(trx, { fromMinute: from, toMinute: nowMinute });
+      await store.rollupHours(trx, { toMinute: edge });
+      await store.pruneSeries(trx, {
+        minute: edge,
+        hour: Math.floor((now - HOURLY_RETENTION_MS) / HOUR_MS),
+        receivedAt: now - SLI_RETENTION_MS,
       });
     });
     this.#lastRollupAt = now;
     return true;
   }
 
-  /** Starts the evaluation loop (every 30 s) and the hourly rollup. */
+  /**
+   * Loads every SLI's series into memory, so the first status request after a start does not
+   * pay for it (about 25 ms per 28-day SLI on SQLite).
+   */
+  async warm(): Promise<void> {
+    const defs = await this.#definitions();
+    await this.#sync(
+      defs,
+      defs.slis.map((s) => s.id),
+    );
+  }
+
+  /** Warms the cache, then starts the evaluation loop (every 30 s) and the hourly rollup. */
   start(intervalMs = EVALUATION_INTERVAL_MS): void {
     if (this.#timer) return;
+    this.#running = this.warm()
+      .catch(() => {})
+      .finally(() => {
+        this.#running = null;
+      });
     let lastRollup = 0;
     const tick = async (): Promise<void> => {
       await this.evaluate();
@@ -1155,7 +1333,11 @@ export class SloService {
     return out.sort((a, b) => a.start - b.start || a.end - b.end);
   }
 
-  async #evaluateSlos(defs: Definitions, slos: ReadonlyArray<store.SloRecord<SloSpec>>, services: Map<string, store.ServiceRef>): Promise<Evaluated[]> {
+  async #evaluateSlos(
+    defs: Definitions,
+    slos: ReadonlyArray<store.SloRecord<SloSpec>>,
+    services: Map<string, store.ServiceRef>,
+  ): Promise<Evaluated[]> {
     const slis = new Map(defs.slis.map((s) => [s.id, s]));
     await this.#sync(
       defs,
@@ -1176,7 +1358,11 @@ export class SloService {
   }
 
   /** Policy state of each service that has evaluated SLOs (and of `extra` services). */
-  async #policies(defs: Definitions, evaluated: readonly Evaluated[], extra: readonly string[] = []): Promise<Map<string, ServicePolicy>> {
+  async #policies(
+    defs: Definitions,
+    evaluated: readonly Evaluated[],
+    extra: readonly string[] = [],
+  ): Promise<Map<string, ServicePolicy>> {
     const now = this.#clock.now();
     const overrides = new Map<string, store.OverrideRecord>();
     for (const o of await store.activeOverrides(this.#db.kysely, now)) if (!overrides.has(o.service)) overrides.set(o.service, o);
@@ -1211,10 +1397,23 @@ export class SloService {
     serviceId: string | null,
     data: Record<string, unknown>,
   ): Promise<void> {
-    return this.#journal.append(trx, { kind: `slo.${subject}.${verb}`, actor, serviceId, subjectType: subject, subjectId: id, data });
+    return this.#journal.append(trx, {
+      kind: `slo.${subject}.${verb}`,
+      actor,
+      serviceId,
+      subjectType: subject,
+      subjectId: id,
+      data,
+    });
   }
 
-  #journalAlert(trx: Executor, verb: 'fired' | 'resolved', id: string, serviceId: string | null, data: Record<string, unknown>): Promise<void> {
+  #journalAlert(
+    trx: Executor,
+    verb: 'fired' | 'resolved',
+    id: string,
+    serviceId: string | null,
+    data: Record<string, unknown>,
+  ): Promise<void> {
     return this.#journal.append(trx, {
       kind: `slo.alert.${verb}`,
       actor: 'system:slo-evaluator',
@@ -1284,7 +1483,10 @@ function judgeEvents(events: readonly SliEvent[], threshold: SliSpec['threshold'
       total = 1;
       const minute = Math.floor(at / MINUTE_MS);
       let h = histograms.get(minute);
-      if (!h) histograms.set(minute, (h = new LatencyHistogram()));
+      if (!h) {
+        h = new LatencyHistogram();
+        histograms.set(minute, h);
+      }
       h.record(e.value);
     } else {
       good = e.good;

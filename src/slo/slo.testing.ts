@@ -58,7 +58,9 @@ export function applySlo(
 ): Promise<ApplyResult> {
   return db.kysely
     .transaction()
-    .execute((trx) => slo.applyDesired(trx, opts.principal ?? admin, state, { source: opts.source ?? 'repo', prune: opts.prune ?? false }));
+    .execute((trx) =>
+      slo.applyDesired(trx, opts.principal ?? admin, state, { source: opts.source ?? 'repo', prune: opts.prune ?? false }),
+    );
 }
 
 /** Sends `events` in batches of 10,000. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,31 @@ async function apiPost(path: string, body: unknown): Promise<Response> {
   return response;
 }
 
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/** Good/total counts for an SLI: one per hour over the last 27 days, `badShare(hoursAgo)` of them bad. */
+async function backfill(sli: string, badShare: (hoursAgo: number) => number): Promise<void> {
+  const now = Date.now();
+  const events = [];
+  for (let hoursAgo = 27 * 24; hoursAgo >= 1; hoursAgo--) {
+    const total = 6000;
+    events.push({ timestamp: now - hoursAgo * HOUR, good: Math.round(total * (1 - badShare(hoursAgo))), total });
+  }
+  await apiPost(`/api/v1/slis/${sli}/events`, { events });
+}
+
+/** A bad spell over the last `minutes` minutes: `bad` of every `total` requests fail. */
+async function badSpell(sli: string, minutes: number, total: number, bad: number): Promise<void> {
+  const now = Date.now();
+  const events = Array.from({ length: minutes }, (_, i) => ({
+    timestamp: now - (minutes - i) * MINUTE,
+    good: total - bad,
+    total,
+  }));
+  await apiPost(`/api/v1/slis/${sli}/events`, { events });
+}
+
 function uiNeedsBuild(): boolean {
   const built = join(WEB_ROOT, 'index.html');
   if (!existsSync(built)) return true;
@@ -103,6 +128,15 @@ beforeAll(async () => {
     examples: join(ROOT, 'examples'),
     logger: false,
   });
+  // Four weeks of traffic for the example SLOs: checkout has just burnt through its budget (its
+  // policy halts deploys), payments is low (a warning), auth and the storefront are healthy.
+  await backfill('checkout-requests', () => 0.0004);
+  await badSpell('checkout-requests', 30, 280, 180);
+  await backfill('payments-requests', (h) => (h > 100 && h < 110 ? 0.004 : 0.0002));
+  await badSpell('payments-requests', 30, 1030, 30);
+  await backfill('auth-logins', () => 0.0003);
+  await backfill('web-frontend-availability-sli', () => 0.0003);
+  await server.slo.evaluate();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -195,6 +229,12 @@ describe('reliability UI', { timeout: 90_000 }, () => {
       items.map((li) => (li.classList.contains('service-halted') ? 0 : li.classList.contains('service-warn') ? 1 : 2)),
     );
     expect(states).toEqual([...states].sort((a, b) => a - b));
+    const checkout = grid.locator('li[data-service="checkout"]');
+    expect(await checkout.textContent()).toMatch(/Halted/);
+    expect(await checkout.textContent()).toMatch(/−\d+(\.\d)?% exhausted/);
+    expect(await grid.locator('li[data-service="payments"]').textContent()).toMatch(/Warning.*\d+(\.\d)?% left/s);
+    expect(await grid.locator('li[data-service="auth"]').textContent()).toMatch(/OK.*\d+(\.\d)?% left/s);
+    expect(await page.locator('.state-summary').textContent()).toMatch(/Halted\s*\d+.*Warning\s*\d+.*OK\s*\d+/s);
     await page
       .getByRole('status')
       .filter({ hasText: /^Live$/ })
@@ -204,8 +244,10 @@ describe('reliability UI', { timeout: 90_000 }, () => {
 
   test('an SLO page shows the budget, the burn rates with their thresholds and the burn-down chart', async () => {
     const slos = (await apiGet<{ items: SloItem[] }>('/api/v1/slos')).items;
+    // Least budget left first: checkout, which the seed burnt through.
     const first = slos[0];
     if (!first) throw new Error('the example organization has no SLOs');
+    expect(first.name).toBe('checkout-availability');
 
     const page = await signedInPage();
     await page.goto('/slos');
@@ -239,6 +281,12 @@ describe('reliability UI', { timeout: 90_000 }, () => {
     // The chart's text alternative: its points as a table.
     await page.locator('figure.burn-down summary').first().click();
     await page.locator('figure.burn-down table').first().waitFor();
+
+    // The seed's bad spell fires the fast page alert; the page lists it with what it saw.
+    const firing = page.locator('.notice-alert');
+    expect(await firing.textContent()).toMatch(/page-fast · burning at \d+× over 1h and \d+× over 5m, threshold 13.44×/);
+    expect(await burn.locator('tr[data-window="1h"]').textContent()).toMatch(/▲ above/);
+    expect(await page.locator('figure.burn-down figcaption').first().textContent()).toMatch(/The budget is exhausted/);
 
     for (const label of ['SLI', 'Target', 'Error budget', 'Consumed', 'Remaining', 'Budget exhausted']) {
       await page
@@ -278,6 +326,101 @@ describe('reliability UI', { timeout: 90_000 }, () => {
     await shot(page, 'overview-dark');
   });
 
-  test.todo('the overview updates live when an SLO burns its budget');
-  test.todo('a halted service takes an override with a reason');
+  test('without SLOs the overview explains how to define one', async () => {
+    // A second server whose organization has a catalog but no SLOs.
+    const emptyDir = mkdtempSync(join(tmpdir(), 'vigil-slo-ui-empty-'));
+    const examples = join(emptyDir, 'examples');
+    cpSync(join(ROOT, 'examples'), examples, { recursive: true, filter: (from) => !from.includes(join('examples', 'slo')) });
+    const bare = await startVigil({
+      db: `sqlite:${join(emptyDir, 'vigil.db')}`,
+      port: 0,
+      adminToken: ADMIN_TOKEN,
+      webRoot: WEB_ROOT,
+      examples,
+      logger: false,
+      workers: false,
+    });
+    try {
+      const context = await browser.newContext({ baseURL: bare.url, viewport: { width: 1280, height: 860 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      expect((await page.request.post('/api/v1/auth/login', { data: { token: ADMIN_TOKEN } })).status()).toBe(200);
+      await page.goto('/');
+      await page.getByText('No SLOs yet').waitFor();
+      expect(await page.getByRole('main').textContent()).toContain('vigil apply -f slos.yaml');
+      await page.getByRole('main').getByRole('link', { name: 'API reference' }).waitFor();
+      await shot(page, 'overview-empty');
+      await context.close();
+    } finally {
+      await bare.close();
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a time-slice SLO shows its budget in minutes: 99.95 % over 28 days is 20.16 minutes', async () => {
+    const page = await signedInPage();
+    await page.goto('/slos/api-gateway-latency');
+    const budget = page.locator('.stat', { has: page.locator('dt', { hasText: /^Error budget$/ }) });
+    await budget.waitFor();
+    expect(await budget.locator('.stat-value').textContent()).toBe('20.16 minutes');
+    expect(await page.locator('.facts').textContent()).toContain('time slices');
+  });
+
+  test('the overview updates live when a service burns through its budget', async () => {
+    const page = await signedInPage();
+    await page.goto('/');
+    const card = page.locator('li[data-service="web-frontend"]');
+    await card.waitFor();
+    expect(await card.textContent()).toMatch(/OK/);
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Live$/ })
+      .waitFor();
+
+    // No reload: the evaluation journals the alerts it fires (slo.alert.fired), and the stream
+    // makes the page fetch the overview again.
+    await badSpell('web-frontend-availability-sli', 30, 300, 200);
+    await server.slo.evaluate();
+    await page.locator('li[data-service="web-frontend"].service-halted').waitFor();
+    expect(await card.textContent()).toMatch(/Halted.*exhausted/s);
+    // The change of state is announced, not only painted.
+    await page.locator('[aria-live="polite"]', { hasText: 'Web frontend is now Halted' }).waitFor();
+  });
+
+  test('a halted service takes an override with a reason, which the audit log keeps', async () => {
+    const page = await signedInPage();
+    await page.goto('/slos/checkout-availability');
+    const policy = page.locator('#policy');
+    await policy.getByRole('heading', { name: 'Override the halt' }).waitFor();
+
+    // A reason is required.
+    await policy.getByRole('button', { name: 'Override the halt' }).click();
+    await policy.getByText('Say why the halt should be lifted.').waitFor();
+    expect(await policy.getByLabel('Reason').getAttribute('aria-invalid')).toBe('true');
+
+    await policy.getByLabel('Reason').fill('Shipping the fix for the checkout errors');
+    await policy.getByLabel('For').selectOption('1h');
+    await policy.getByRole('button', { name: 'Override the halt' }).click();
+    const notice = policy.locator('.notice-override');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(
+      /Halt overridden by user:admin until .+: Shipping the fix for the checkout errors/,
+    );
+    expect(await policy.textContent()).toContain('The budget is spent, but the halt is overridden');
+    expect(await policy.getByRole('button', { name: 'Override the halt' }).count()).toBe(0);
+
+    const state = await apiGet<{ state: string; override: { reason: string } | null }>('/api/v1/services/checkout/policy');
+    expect(state.state).not.toBe('halted');
+    expect(state.override?.reason).toBe('Shipping the fix for the checkout errors');
+    const journal = await apiGet<{ items: Array<{ kind: string; data: { reason?: string } }> }>(
+      '/api/v1/journal?kind=slo.policy.&since=1h',
+    );
+    expect(journal.items.some((e) => e.kind === 'slo.policy.overridden' && e.data.reason?.startsWith('Shipping'))).toBe(true);
+    // The page's own badge follows: the halt is lifted.
+    await page
+      .getByRole('heading', { level: 1 })
+      .getByText(/Policy: (Warning|OK)/)
+      .waitFor();
+    await policy.screenshot({ path: join(SHOTS, 'slo-override.png') });
+  });
 });

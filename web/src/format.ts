@@ -63,7 +63,7 @@ export function formatBurn(rate: number | null | undefined): string {
   if (rate === null || rate === undefined || !Number.isFinite(rate)) return 'no data';
   if (rate === 0) return '0×';
   if (rate < 0.01) return '<0.01×';
-  return `${rate >= 100 ? integer.format(rate) : rate >= 10 ? oneDecimal.format(rate) : twoDecimals.format(rate)}×`;
+  return `${rate >= 100 ? integer.format(rate) : twoDecimals.format(rate)}×`;
 }
 
 /** A span in its two largest units: "3d 4h", "2h 5m", "40s". */
@@ -102,18 +102,22 @@ const CALENDAR_UNITS: Record<string, [string, string]> = {
   Y: ['year', 'years'],
 };
 
-/** "rolling 28 days", "calendar month from 2026-01-01 (Europe/Berlin)". */
-export function describeWindow(w: { type: string; duration: string; startTime?: string; timeZone?: string }): string {
+/** "rolling 28 days", "calendar month (Europe/Berlin)". */
+export function describeWindow(w: { type: string; duration: string; timeZone?: string }): string {
   const m = /^(\d+)([a-zA-Z]+)$/.exec(w.duration);
   const n = m ? Number(m[1]) : Number.NaN;
   const unit = m?.[2] ?? '';
   const names = CALENDAR_UNITS[unit] ?? { m: ['minute', 'minutes'], h: ['hour', 'hours'] }[unit];
   const span = names ? (n === 1 ? names[0] : `${n} ${names[1]}`) : w.duration;
-  if (w.type === 'calendar') {
-    const from = w.startTime ? ` from ${w.startTime.replace('T', ' ').replace(/ 00:00(:00)?$/, '')}` : '';
-    return `calendar ${span}${from}${w.timeZone ? ` (${w.timeZone})` : ''}`;
-  }
+  if (w.type === 'calendar') return `calendar ${span}${w.timeZone ? ` (${w.timeZone})` : ''}`;
   return `rolling ${n === 1 && names ? `1 ${names[0]}` : span}`;
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+/** The current window of a calendar SLO: "Nov 1, 2026 – Dec 1, 2026". */
+export function formatRange(from: number, to: number): string {
+  return `${dateFormat.format(from)} – ${dateFormat.format(to)}`;
 }
 
 export const BUDGETING_LABELS: Record<string, string> = {

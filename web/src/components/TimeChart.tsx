@@ -16,6 +16,8 @@ export interface ReferenceLine {
   value: number;
   label: string;
   tone: 'target' | 'zero';
+  /** Which end of the line carries the label: the one the data is least likely to cross. */
+  labelAt?: 'start' | 'end';
 }
 
 export interface TimeChartProps {
@@ -223,10 +225,10 @@ export function TimeChart(props: TimeChartProps) {
               <g key={r.label} className={`chart-ref chart-ref-${r.tone}`}>
                 <line x1={MARGIN.left} x2={MARGIN.left + innerW} y1={y(r.value)} y2={y(r.value)} />
                 <text
-                  x={MARGIN.left + innerW - 4}
+                  x={r.labelAt === 'start' ? MARGIN.left + 4 : MARGIN.left + innerW - 4}
                   y={y(r.value)}
                   dy={y(r.value) - MARGIN.top < 16 ? '1.1em' : '-0.4em'}
-                  textAnchor="end"
+                  textAnchor={r.labelAt === 'start' ? 'start' : 'end'}
                 >
                   {r.label}
                 </text>

@@ -202,37 +202,31 @@ export function NoSlos() {
   return (
     <EmptyState title="No SLOs yet">
       <p>
-        An SLO says how reliable a service must be, for example 99.95 % of checkout requests succeed over 28 days. Vigil then
-        tracks the error budget that leaves, how fast it burns and when to stop shipping. Write one in OpenSLO (or Vigil's shorter
-        form) and apply it:
+        An SLO says how reliable a service must be: for example, 99.9 % of storefront pages load without an error over 28 days.
+        Vigil then tracks the error budget that leaves, how fast it burns and when to stop shipping. Write one (in Vigil's short
+        form, or in OpenSLO v1) and apply it:
       </p>
       <pre className="code">
-        <code>{`apiVersion: openslo/v1
+        <code>{`apiVersion: vigil.dev/v1
 kind: SLO
 metadata:
-  name: checkout-availability
+  name: web-frontend-availability
+  displayName: Storefront availability
 spec:
-  service: checkout
-  budgetingMethod: Occurrences
-  timeWindow:
-    - duration: 28d
-      isRolling: true
+  service: web-frontend
   indicator:
-    metadata:
-      name: checkout-requests
-    spec:
-      ratioMetric:
-        good: { metricSource: { type: vigil } }
-        total: { metricSource: { type: vigil } }
-  objectives:
-    - target: 0.9995`}</code>
+    events: {}
+  target: 99.9
+  window: 28d`}</code>
       </pre>
       <pre className="code">
         <code>vigil apply -f slos.yaml</code>
       </pre>
       <p>
-        Then send events to <code>POST /api/v1/slis/checkout-requests/events</code> or point the SLI at Prometheus. See{' '}
-        <a href="/api/docs">the API reference</a> and the <Link to="/nines">nines calculator</Link> for what a target allows.
+        Then send good and total counts to <code>POST /api/v1/slis/web-frontend-availability-sli/events</code>, or point the SLI
+        at Prometheus. <code>docs/slo.md</code> explains SLOs in Vigil and <code>docs/openslo.md</code> every field; the endpoints
+        are in the <a href="/api/docs">API reference</a>. The <Link to="/nines">nines calculator</Link> shows what a target
+        allows.
       </p>
     </EmptyState>
   );

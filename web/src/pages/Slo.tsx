@@ -12,6 +12,7 @@ import {
   formatBurn,
   formatCount,
   formatMinutes,
+  formatRange,
   formatRemaining,
   formatSli,
   formatTarget,
@@ -20,7 +21,7 @@ import {
 } from '../format.ts';
 import { useJournalRefresh } from '../live.ts';
 import { Link } from '../router.tsx';
-import { Time } from '../time.tsx';
+import { formatAbsolute, Time } from '../time.tsx';
 import { useTitle } from '../title.ts';
 import {
   BURN_WINDOWS,
@@ -99,6 +100,7 @@ export function SloPage({ name }: { name: string }) {
       ) : (
         <SloView
           slo={slo.data}
+          reload={reloadAll}
           live={<LiveIndicator state={live} liveHint="Figures update as the SLO is evaluated" />}
           generation={generation}
         />
@@ -107,7 +109,7 @@ export function SloPage({ name }: { name: string }) {
   );
 }
 
-function SloView({ slo, live, generation }: { slo: SloStatus; live: ReactNode; generation: number }) {
+function SloView({ slo, live, generation, reload }: { slo: SloStatus; live: ReactNode; generation: number; reload: () => void }) {
   const firing = slo.alerts.filter((a) => a.state === undefined || a.state === 'firing');
   return (
     <>
@@ -141,7 +143,12 @@ function SloView({ slo, live, generation }: { slo: SloStatus; live: ReactNode; g
         </div>
         <div>
           <dt>Window</dt>
-          <dd>{describeWindow(slo.timeWindow)}</dd>
+          <dd>
+            {describeWindow(slo.timeWindow)}
+            {slo.timeWindow.type === 'calendar' && slo.objectives[0] ? (
+              <div className="cell-sub muted">now {formatRange(slo.objectives[0].windowStart, slo.objectives[0].windowEnd)}</div>
+            ) : null}
+          </dd>
         </div>
         <div>
           <dt>Budgeted in</dt>
@@ -177,7 +184,7 @@ function SloView({ slo, live, generation }: { slo: SloStatus; live: ReactNode; g
       ))}
 
       <AlertsSection slo={slo} generation={generation} />
-      <PolicySection service={slo.service} generation={generation} />
+      <PolicySection service={slo.service} generation={generation} onChanged={reload} />
     </>
   );
 }
@@ -257,7 +264,7 @@ function ObjectiveSection({
         </Stat>
         <Stat label="Target">
           <span className="stat-value">{formatTarget(o.target)}</span>
-          <span className="stat-sub">over {describeWindow(slo.timeWindow).replace(/^rolling /, 'a rolling ')}</span>
+          <span className="stat-sub">over {describeWindow(slo.timeWindow).replace(/^(rolling|calendar) /, 'a $1 ')}</span>
         </Stat>
         <Stat label="Error budget">
           {timeBudget ? (
@@ -303,7 +310,7 @@ function ObjectiveSection({
       </div>
 
       <BurnRates slo={slo} objective={o} />
-      <ObjectiveCharts slo={slo} objective={o} generation={generation} />
+      <ObjectiveCharts slo={slo} objective={o} single={single} generation={generation} />
     </section>
   );
 }
@@ -327,6 +334,7 @@ function BurnRates({ slo, objective: o }: { slo: SloStatus; objective: Objective
       <p className="muted small">
         How fast the budget is being spent: 1× spends exactly the whole budget over the window. An alert fires when both its long
         and its short window burn above its threshold.
+        {slo.alerting ? null : ' The thresholds shown are those of the default alerts (SRE Workbook).'}
       </p>
       <div className="table-wrap">
         <table className="table burn-table">
@@ -381,7 +389,17 @@ function BurnRates({ slo, objective: o }: { slo: SloStatus; objective: Objective
   );
 }
 
-function ObjectiveCharts({ slo, objective: o, generation }: { slo: SloStatus; objective: ObjectiveStatus; generation: number }) {
+function ObjectiveCharts({
+  slo,
+  objective: o,
+  single,
+  generation,
+}: {
+  slo: SloStatus;
+  objective: ObjectiveStatus;
+  single: boolean;
+  generation: number;
+}) {
   const from = o.windowStart;
   const to = o.windowEnd;
   const step = chartStep(to - from);
@@ -392,7 +410,15 @@ function ObjectiveCharts({ slo, objective: o, generation }: { slo: SloStatus; ob
   if (series.error && !series.data)
     return <ErrorNotice error={series.error} onRetry={series.reload} title="Cannot load the charts" />;
   if (!series.data) return <Loading label="Loading the charts…" />;
-  const { burnDown, sli } = series.data;
+  const { sli } = series.data;
+  // The series is sampled per step, so its last point can be up to a step old; the status the
+  // page shows is current, and the line should end where the figures above say it is.
+  const now = Math.min(o.windowEnd, Date.now());
+  const lastAt = series.data.burnDown.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+  const burnDown =
+    lastAt < now - 60_000 && o.total > 0
+      ? [...series.data.burnDown, { at: now, remainingRatio: o.remainingRatio }]
+      : series.data.burnDown;
   const spanText = describeWindow(slo.timeWindow);
 
   const ratios = burnDown.map((p) => p.remainingRatio).filter((v): v is number => v !== null && Number.isFinite(v));
@@ -423,17 +449,17 @@ function ObjectiveCharts({ slo, objective: o, generation }: { slo: SloStatus; ob
         <h3 id={`burn-${o.objective}`}>Budget burn-down</h3>
         <TimeChart
           className="burn-down"
-          title={`Remaining error budget, ${o.objective}`}
+          title={single ? 'Remaining error budget' : `Remaining error budget, ${o.displayName || o.objective}`}
           summary={burnSummary}
           points={burnDown.map((p) => ({ at: p.at, value: p.remainingRatio }))}
           from={from}
           to={to}
           yMin={burnMin}
           yMax={burnMax}
-          formatTick={(v) => `${Math.round(v * 100)}%`}
+          formatTick={(v) => `${Math.round(v * 100)}%`.replace('-', '−')}
           formatValue={formatRemaining}
           valueLabel="Budget left"
-          references={[{ value: 0, label: 'budget exhausted', tone: 'zero' }]}
+          references={[{ value: 0, label: 'budget exhausted', tone: 'zero', labelAt: 'start' }]}
           area
         />
       </section>
@@ -441,7 +467,7 @@ function ObjectiveCharts({ slo, objective: o, generation }: { slo: SloStatus; ob
         <h3 id={`sli-${o.objective}`}>SLI over time</h3>
         <TimeChart
           className="sli-chart"
-          title={`SLI over time, ${o.objective}`}
+          title={single ? 'SLI over time' : `SLI over time, ${o.displayName || o.objective}`}
           summary={sliSummary}
           points={sli.map((p) => ({ at: p.at, value: p.total > 0 ? p.value : null }))}
           from={from}
@@ -529,7 +555,7 @@ const OVERRIDE_DURATIONS = [
   ['7d', '1 week'],
 ] as const;
 
-function PolicySection({ service, generation }: { service: string; generation: number }) {
+function PolicySection({ service, generation, onChanged }: { service: string; generation: number; onChanged: () => void }) {
   const policy = useApi<ServicePolicy>(`/api/v1/services/${seg(service)}/policy`);
   useReloadOn(generation, policy.reload);
   const headingId = useId();
@@ -541,7 +567,8 @@ function PolicySection({ service, generation }: { service: string; generation: n
       ) : !policy.data ? (
         <Loading label="Loading the policy…" />
       ) : (
-        <PolicyView policy={policy.data} onChanged={policy.reload} />
+        // The whole page reloads: the SLO's own policy badge changes too.
+        <PolicyView policy={policy.data} onChanged={onChanged} />
       )}
     </section>
   );
@@ -553,8 +580,10 @@ function PolicyView({ policy, onChanged }: { policy: ServicePolicy; onChanged: (
     <>
       <p>
         <PolicyBadge state={state} />{' '}
-        {state === 'halted'
-          ? 'The budget is spent: '
+        {policy.remainingRatio !== null && policy.remainingRatio <= 0
+          ? policy.override
+            ? 'The budget is spent, but the halt is overridden: '
+            : 'The budget is spent: '
           : state === 'warn'
             ? 'The budget is running low: '
             : 'Nothing to do while the budget lasts.'}
@@ -580,7 +609,8 @@ function PolicyView({ policy, onChanged }: { policy: ServicePolicy; onChanged: (
       )}
       {policy.override ? (
         <div className="notice notice-override" role="status">
-          <strong>Halt overridden</strong> until <Time at={policy.override.until} /> by {policy.override.actor}:{' '}
+          <strong>Halt overridden</strong> by {policy.override.actor} until{' '}
+          <time dateTime={new Date(policy.override.until).toISOString()}>{formatAbsolute(policy.override.until)}</time>:{' '}
           {policy.override.reason}
         </div>
       ) : state === 'halted' ? (

@@ -167,7 +167,7 @@ function SloTable({ items }: { items: SloStatus[] }) {
                 </td>
                 <td className="cell-budget">
                   <span className="phone-only muted">Budget left </span>
-                  <BudgetBar ratio={o ? o.remainingRatio : null} note={false} />
+                  <BudgetBar ratio={o && o.total > 0 ? o.remainingRatio : null} note={false} />
                 </td>
                 <td className="num nowrap">
                   <span className="phone-only muted">Burn 1h </span>
