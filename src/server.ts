@@ -21,6 +21,7 @@ import { Journal, JournalFeed } from './journal/journal.ts';
 import { readManifestFiles } from './manifests/files.ts';
 import { registerManifestRoutes } from './manifests/manifests.routes.ts';
 import { ManifestService } from './manifests/manifests.service.ts';
+import { startSloSimulator } from './slo/simulator.ts';
 import { registerSloRoutes } from './slo/slo.routes.ts';
 import { SloService } from './slo/slo.service.ts';
 
@@ -45,6 +46,8 @@ export interface VigilOptions {
   /** Run background workers (jobs). Default true. */
   workers?: boolean;
   bodyLimit?: number;
+  /** Feed the SLIs with simulated traffic (demo mode), backfilling a few days on first start. */
+  simulateTraffic?: boolean;
 }
 
 /** Every module, built from its dependencies: the composition root. */
@@ -112,6 +115,9 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       jobs.start();
       slo.start();
     }
+    const simulator = options.simulateTraffic
+      ? startSloSimulator({ slo, clock, onError: (error) => app.log.warn({ err: error }, 'traffic simulator tick failed') })
+      : null;
 
     return {
       app,
@@ -130,6 +136,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       examplesLoaded,
       async close() {
         feed.stop();
+        await simulator?.stop();
         await jobs.stop();
         await slo.stop();
         await app.close();

@@ -5,6 +5,7 @@ import { registerManifestCommands } from '../manifests/manifests.cli.ts';
 import { VERSION } from '../server.ts';
 import { registerNinesCommand } from '../slo/nines.cli.ts';
 import { registerRulesCommand } from '../slo/rules.cli.ts';
+import { registerSloCommands } from '../slo/slo.cli.ts';
 import { registerAuditCommand } from './audit.cli.ts';
 import { registerAuthCommands } from './auth.cli.ts';
 import { CliError, EXIT } from './context.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCatalogCommands(program);
   registerAuditCommand(program);
   registerAuthCommands(program);
+  registerSloCommands(program);
   registerNinesCommand(program);
   registerRulesCommand(program);
   for (const cmd of program.commands) {

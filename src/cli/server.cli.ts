@@ -36,6 +36,7 @@ export function registerServerCommand(program: Command): void {
           adminToken: process.env.VIGIL_ADMIN_TOKEN,
           secureCookies: !opts.insecureCookies,
           logger: { level: opts.logLevel },
+          simulateTraffic: opts.demo,
         });
         const url = `http://localhost:${new URL(vigil.url).port}`;
         const lines = [
@@ -45,6 +46,7 @@ export function registerServerCommand(program: Command): void {
           `  API reference: ${url}/api/docs`,
         ];
         if (vigil.examplesLoaded) lines.push(`  example organization loaded (${vigil.examplesLoaded.created} objects)`);
+      if (opts.demo) lines.push('  demo mode: simulated traffic feeds the example SLIs');
         if (vigil.adminToken) {
           lines.push(
             '',
