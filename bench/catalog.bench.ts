@@ -128,14 +128,14 @@ function queueingNotes(rows: readonly BenchRow[]): string[] {
     const perRequest = 1000 / result.requestsPerSecond;
     const needed = (result.connections * 1000) / target.belowMs;
     notes.push(
-      `${row.backend}, ${row.scenario}: missed (p99 ${result.latency.p99.toFixed(1)} ms). The server completes ` +
-        `${result.requestsPerSecond.toFixed(0)} req/s, about ${perRequest.toFixed(1)} ms of work per request, and ` +
-        `${result.connections} connections queue behind each other` +
+      `${row.backend}, ${row.scenario}: missed (p99 ${result.latency.p99.toFixed(1)} ms). With ${result.connections} connections ` +
+        `the server answers ${result.requestsPerSecond.toFixed(0)} req/s, one every ${perRequest.toFixed(1)} ms, and the ` +
+        'connections queue behind each other' +
         (unloaded
-          ? ` (alone, one request takes p50 ${unloaded.result.latency.p50.toFixed(1)} ms, p99 ${unloaded.result.latency.p99.toFixed(1)} ms)`
+          ? ` (alone, a request takes p50 ${unloaded.result.latency.p50.toFixed(1)} ms, p99 ${unloaded.result.latency.p99.toFixed(1)} ms)`
           : '') +
-        `. Meeting ${target.metric} < ${target.belowMs} ms with ${result.connections} connections needs more than ` +
-        `${needed.toFixed(0)} req/s, under ${(1000 / needed).toFixed(1)} ms per request.`,
+        `. ${target.metric} < ${target.belowMs} ms with ${result.connections} connections needs more than ` +
+        `${needed.toFixed(0)} req/s, one answer every ${(1000 / needed).toFixed(1)} ms or less.`,
     );
   }
   return notes;

@@ -21,6 +21,8 @@ import { Journal, JournalFeed } from './journal/journal.ts';
 import { readManifestFiles } from './manifests/files.ts';
 import { registerManifestRoutes } from './manifests/manifests.routes.ts';
 import { ManifestService } from './manifests/manifests.service.ts';
+import { registerReportRoutes } from './slo/reports.routes.ts';
+import { ReportService } from './slo/reports.service.ts';
 import { startSloSimulator } from './slo/simulator.ts';
 import { registerSloRoutes } from './slo/slo.routes.ts';
 import { SloService } from './slo/slo.service.ts';
@@ -95,6 +97,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     registerCatalogRoutes(app, { catalog });
     registerManifestRoutes(app, { manifests });
     registerSloRoutes(app, { slo });
+    registerReportRoutes(app, { reports: new ReportService({ db, clock }) });
     await serveWebUi(app, options.webRoot ?? join(PROJECT_ROOT, 'web', 'dist'));
     await app.ready();
 

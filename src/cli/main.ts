@@ -4,6 +4,7 @@ import { VigilError } from '../core/errors.ts';
 import { registerManifestCommands } from '../manifests/manifests.cli.ts';
 import { VERSION } from '../server.ts';
 import { registerNinesCommand } from '../slo/nines.cli.ts';
+import { registerReportCommands } from '../slo/reports.cli.ts';
 import { registerRulesCommand } from '../slo/rules.cli.ts';
 import { registerSloCommands } from '../slo/slo.cli.ts';
 import { registerAuditCommand } from './audit.cli.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerSloCommands(program);
   registerNinesCommand(program);
   registerRulesCommand(program);
+  registerReportCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import type { Db, Dialect } from './database.ts';
 import * as m0001 from './migrations/0001_foundation.ts';
 import * as m0002 from './migrations/0002_slo.ts';
+import * as m0003 from './migrations/0003_prometheus_pull.ts';
 
 interface PortableMigration {
   // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was when written.
@@ -14,6 +15,7 @@ interface PortableMigration {
 export const migrations: ReadonlyArray<[string, PortableMigration]> = [
   ['0001_foundation', m0001],
   ['0002_slo', m0002],
+  ['0003_prometheus_pull', m0003],
 ];
 
 function provider(dialect: Dialect): MigrationProvider {

@@ -30,6 +30,7 @@ export interface Database {
   sli_batches: SliBatchesTable;
   slo_alerts: SloAlertsTable;
   leases: LeasesTable;
+  sli_pulls: SliPullsTable;
 }
 
 export interface UsersTable {
@@ -263,4 +264,22 @@ export interface LeasesTable {
   owner: string;
   /** Lease expiry (ms); another owner may claim it after. */
   until: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pulling SLIs from Prometheus (0003_prometheus_pull)
+
+export interface SliPullsTable {
+  sli_id: string;
+  /** JSON of what the pulled minutes were read with (data source URL, selectors); a change starts over. */
+  definition: string;
+  /** Epoch minutes `[pulled_from, pulled_to)` read from Prometheus so far; null before the first success. */
+  pulled_from: number | null;
+  /** The high-water mark: the first minute not pulled yet. */
+  pulled_to: number | null;
+  /** Last successful pull (ms). */
+  pulled_at: number | null;
+  /** Why the last attempt failed; null once a pull succeeds. */
+  last_error: string | null;
+  last_error_at: number | null;
 }

@@ -201,7 +201,7 @@ describe.each(testDialects)('SLO routes on %s', (dialect) => {
       slos: [{ name: 'checkout-availability', target: 0.999, sli: 0.5, state: 'exhausted' }],
     });
     expect(overview.services[2].slos).toEqual([
-      { name: 'search-availability', remainingRatio: 1, sli: null, target: 0.99, state: 'no-data' },
+      { name: 'search-availability', displayName: null, remainingRatio: 1, sli: null, target: 0.99, state: 'no-data' },
     ]);
   });
 

@@ -5,7 +5,15 @@ import { Name } from '../catalog/catalog.model.ts';
 import { parseDuration } from '../core/duration.ts';
 import { InputError, UnauthenticatedError } from '../core/errors.ts';
 import type { App } from '../http/types.ts';
-import { BUDGETING_METHODS, BURN_RATE_WINDOWS, POLICY_ACTIONS, SLI_SOURCES, ThresholdOp, TimeWindow } from './slo.model.ts';
+import {
+  BUDGETING_METHODS,
+  BURN_RATE_WINDOWS,
+  POLICY_ACTIONS,
+  SLI_SOURCES,
+  SloAlerting,
+  ThresholdOp,
+  TimeWindow,
+} from './slo.model.ts';
 import { MAX_BATCH_EVENTS, type SloService } from './slo.service.ts';
 
 const Timestamp = z
@@ -86,6 +94,7 @@ export const SloStatusOut = z.object({
   alerts: z.array(SloAlertOut),
   policy: z.object({ state: PolicyState, actions: z.array(PolicyAction) }),
   labels: z.record(z.string(), z.string()),
+  alerting: SloAlerting,
 });
 
 const SliOut = z.object({
@@ -127,6 +136,7 @@ const OverviewOut = z.object({
       slos: z.array(
         z.object({
           name: z.string(),
+          displayName: z.string().nullable(),
           remainingRatio: z.number(),
           sli: Nullable,
           target: z.number(),

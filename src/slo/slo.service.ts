@@ -8,6 +8,7 @@ import { type Db, type Executor, retryOnUniqueViolation } from '../db/database.t
 import type { Journal } from '../journal/journal.ts';
 import { windowBounds } from './calendar.ts';
 import { type HistogramJson, LatencyHistogram } from './histogram.ts';
+import { sliSelectors } from './prometheus.source.ts';
 import { maintenanceIntervals } from './rrule.ts';
 import { SliSeriesCache } from './sli.cache.ts';
 import { budgetingOf, burnDownSeries, evaluateBurnRateRule, type Interval, objectiveStatus, PrefixSums } from './slo.math.ts';
@@ -22,6 +23,7 @@ import {
   ErrorBudgetPolicySpec as PolicySchema,
   type SlaSpec,
   type SliSpec,
+  type SloAlerting,
   type SloSpec,
   type TimeWindow,
 } from './slo.model.ts';
@@ -125,6 +127,8 @@ export interface SloStatus {
   /** The service's error budget policy as this SLO's service stands. */
   policy: { state: PolicyState; actions: PolicyAction[] };
   labels: Record<string, string>;
+  /** The SLO's burn-rate rules, traffic gate and no-data period, as applied. */
+  alerting: SloAlerting;
 }
 
 export interface ServicePolicy {
@@ -142,6 +146,10 @@ export interface SliSummary extends SliState {
   slos: string[];
   /** Start of the latest minute with events, within the retention; null without. */
   lastEventAt: number | null;
+  /** Prometheus SLIs: when Vigil last read it successfully (ms); null otherwise. */
+  lastPulledAt: number | null;
+  /** Prometheus SLIs: why the last read failed, until one succeeds; null otherwise. */
+  lastError: string | null;
 }
 
 export interface SloSeries {
@@ -154,7 +162,14 @@ export interface OverviewService {
   title: string | null;
   owner: string | null;
   tier: string | null;
-  slos: Array<{ name: string; remainingRatio: number; sli: number | null; target: number; state: SloHealth }>;
+  slos: Array<{
+    name: string;
+    displayName: string | null;
+    remainingRatio: number;
+    sli: number | null;
+    target: number;
+    state: SloHealth;
+  }>;
   policy: { state: PolicyState };
 }
 
@@ -718,6 +733,17 @@ export class SloService {
           issues.push({ path: `${at}.prometheus.dataSource`, message: `data source "${s.prometheus.dataSource}": ${missing}` });
         if ((s.prometheus.good === null) === (s.prometheus.bad === null)) {
           issues.push({ path: `${at}.prometheus`, message: 'give exactly one of good and bad, over total' });
+        } else if (s.source === 'prometheus') {
+          // The puller wraps the selectors in increase(…[1m]): anything else would only fail
+          // there, a minute later, away from the file that holds the query.
+          try {
+            sliSelectors(s);
+          } catch (error) {
+            if (!(error instanceof InputError)) throw error;
+            // sliSelectors names the field as `sli <name>: prometheus.<field>`.
+            for (const i of error.issues)
+              issues.push({ path: `${at}.${i.path.slice(i.path.indexOf(': ') + 2)}`, message: i.message });
+          }
         }
       }
     }
@@ -847,11 +873,18 @@ export class SloService {
       defs,
       defs.slis.map((s) => s.id),
     );
-    return defs.slis.map((s) => ({
-      ...normalizeSli({ ...s.spec, configSource: s.source }),
-      slos: defs.slos.filter((o) => o.sliId === s.id).map((o) => o.name),
-      lastEventAt: this.#cache.lastEventAt(s.id, now),
-    }));
+    const pulls = await store.pullStates(this.#db.kysely);
+    return defs.slis.map((s) => {
+      // A pull state outlives a switch away from Prometheus until the puller's next tick.
+      const pull = s.spec.source === 'prometheus' ? pulls.get(s.id) : undefined;
+      return {
+        ...normalizeSli({ ...s.spec, configSource: s.source }),
+        slos: defs.slos.filter((o) => o.sliId === s.id).map((o) => o.name),
+        lastEventAt: this.#cache.lastEventAt(s.id, now),
+        lastPulledAt: pull?.pulledAt ?? null,
+        lastError: pull?.lastError ?? null,
+      };
+    });
   }
 
   /**
@@ -885,6 +918,7 @@ export class SloService {
           alerts: (alerts.get(e.record.id) ?? []).map(toAlert),
           policy: { state: policy?.state ?? 'ok', actions: policy?.actions ?? [] },
           labels: e.record.spec.labels,
+          alerting: e.record.spec.alerting,
         };
       });
     return out.sort((a, b) => worst(a.objectives) - worst(b.objectives) || (a.name < b.name ? -1 : 1));
@@ -1056,6 +1090,7 @@ export class SloService {
             const w = worstObjective(e.objectives);
             return {
               name: e.record.name,
+              displayName: e.record.spec.displayName,
               remainingRatio: w?.remainingRatio ?? 1,
               sli: w?.sli ?? null,
               target: w?.target ?? 0,

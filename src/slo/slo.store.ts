@@ -268,6 +268,32 @@ export async function addMinutes(ex: Executor, sliId: string, rows: readonly Min
   }
 }
 
+/**
+ * Sets minutes `[fromMinute, toMinute)` to exactly `rows`: minutes of the range missing from
+ * `rows` are deleted, the others written as given rather than added to, so reading the same
+ * range from an external source twice never counts anything twice. `toMinute` null: to the end.
+ */
+export async function replaceMinutes(
+  ex: Executor,
+  sliId: string,
+  fromMinute: number,
+  toMinute: number | null,
+  rows: readonly MinuteCounts[],
+): Promise<void> {
+  let del = ex.deleteFrom('sli_minutes').where('sli_id', '=', sliId).where('minute', '>=', fromMinute);
+  if (toMinute !== null) del = del.where('minute', '<', toMinute);
+  await del.execute();
+  for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+    // An upsert even after the delete: should two pullers overlap (a lease that ran out
+    // mid-pull), the later write wins instead of failing on the primary key.
+    await ex
+      .insertInto('sli_minutes')
+      .values(rows.slice(i, i + UPSERT_CHUNK).map((r) => ({ sli_id: sliId, minute: r.minute, good: r.good, total: r.total })))
+      .onConflict((oc) => oc.columns(['sli_id', 'minute']).doUpdateSet({ good: sql`excluded.good`, total: sql`excluded.total` }))
+      .execute();
+  }
+}
+
 /** Per-minute counts of one SLI in [fromMinute, toMinute], ascending. */
 export async function readMinutes(ex: Executor, sliId: string, fromMinute: number, toMinute: number): Promise<MinuteCounts[]> {
   const rows = await ex
@@ -384,6 +410,91 @@ export async function changedSince(ex: Executor, since: number): Promise<Map<str
     .groupBy('sli_id')
     .execute();
   return new Map(rows.map((r) => [r.sli_id, { from: Number(r.from), to: Number(r.to) }]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pulling from Prometheus
+
+export interface PullState {
+  sliId: string;
+  /** What the pulled minutes were read with; a different definition starts over. */
+  definition: string;
+  /** Epoch minutes `[pulledFrom, pulledTo)` pulled so far; null before the first success. */
+  pulledFrom: number | null;
+  pulledTo: number | null;
+  pulledAt: number | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+}
+
+const num = (v: number | null): number | null => (v === null ? null : Number(v));
+
+/** Pull states by SLI id. */
+export async function pullStates(ex: Executor): Promise<Map<string, PullState>> {
+  const rows = await ex.selectFrom('sli_pulls').selectAll().execute();
+  return new Map(
+    rows.map((r) => [
+      r.sli_id,
+      {
+        sliId: r.sli_id,
+        definition: r.definition,
+        pulledFrom: num(r.pulled_from),
+        pulledTo: num(r.pulled_to),
+        pulledAt: num(r.pulled_at),
+        lastError: r.last_error,
+        lastErrorAt: num(r.last_error_at),
+      },
+    ]),
+  );
+}
+
+/** Records a successful pull: the new range and high-water mark, and no error. */
+export async function recordPull(
+  ex: Executor,
+  v: { sliId: string; definition: string; pulledFrom: number; pulledTo: number; pulledAt: number },
+): Promise<void> {
+  const set = {
+    definition: v.definition,
+    pulled_from: v.pulledFrom,
+    pulled_to: v.pulledTo,
+    pulled_at: v.pulledAt,
+    last_error: null,
+    last_error_at: null,
+  };
+  await ex
+    .insertInto('sli_pulls')
+    .values({ sli_id: v.sliId, ...set })
+    .onConflict((oc) => oc.column('sli_id').doUpdateSet(set))
+    .execute();
+}
+
+/** Records a failed pull; the mark and what was pulled stay as they were. */
+export async function recordPullError(
+  ex: Executor,
+  v: { sliId: string; definition: string; error: string; at: number },
+): Promise<void> {
+  await ex
+    .insertInto('sli_pulls')
+    .values({
+      sli_id: v.sliId,
+      definition: v.definition,
+      pulled_from: null,
+      pulled_to: null,
+      pulled_at: null,
+      last_error: v.error,
+      last_error_at: v.at,
+    })
+    .onConflict((oc) => oc.column('sli_id').doUpdateSet({ last_error: v.error, last_error_at: v.at }))
+    .execute();
+}
+
+/** Forgets the pull state of SLIs that are no longer pulled (their source changed). */
+export async function deletePullStates(ex: Executor, sliIds: readonly string[]): Promise<void> {
+  if (sliIds.length === 0) return;
+  await ex
+    .deleteFrom('sli_pulls')
+    .where('sli_id', 'in', [...sliIds])
+    .execute();
 }
 
 // ---------------------------------------------------------------------------------------------

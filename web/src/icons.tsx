@@ -71,6 +71,13 @@ export const icons = {
       <path d="M14 3v5h5M9 12h7M9 16h7" />
     </Icon>
   ),
+  reports: (
+    <Icon>
+      <path d="M7 3h7l5 5v13H7z" />
+      <path d="M14 3v5h5" />
+      <path d="M10 17v-3M13 17v-5M16 17v-2" />
+    </Icon>
+  ),
   menu: (
     <Icon>
       <path d="M4 6h16M4 12h16M4 18h16" />

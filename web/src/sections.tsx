@@ -6,6 +6,7 @@ import { ConwayPage } from './pages/Conway.tsx';
 import { EntityPage } from './pages/Entity.tsx';
 import { NinesPage } from './pages/Nines.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
+import { ReportsPage } from './pages/Reports.tsx';
 import { SloPage } from './pages/Slo.tsx';
 import { SlosPage } from './pages/Slos.tsx';
 import { TeamPage, TeamsPage } from './pages/Teams.tsx';
@@ -45,6 +46,12 @@ export const SECTIONS: Section[] = [
     label: 'Nines',
     icon: icons.nines,
     routes: [{ route: route('/nines'), render: () => <NinesPage /> }],
+  },
+  {
+    path: '/reports',
+    label: 'Reports',
+    icon: icons.reports,
+    routes: [{ route: route('/reports'), render: () => <ReportsPage /> }],
   },
   {
     path: '/catalog',
