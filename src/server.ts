@@ -21,6 +21,7 @@ import { Journal, JournalFeed } from './journal/journal.ts';
 import { readManifestFiles } from './manifests/files.ts';
 import { registerManifestRoutes } from './manifests/manifests.routes.ts';
 import { ManifestService } from './manifests/manifests.service.ts';
+import { PrometheusPuller } from './slo/prometheus.pull.ts';
 import { registerReportRoutes } from './slo/reports.routes.ts';
 import { ReportService } from './slo/reports.service.ts';
 import { startSloSimulator } from './slo/simulator.ts';
@@ -90,6 +91,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     metrics.gauge('vigil_jobs_dead', 'Durable jobs that exhausted their retries', async () => (await jobs.depth()).dead);
 
     const { app, routes } = await createApp({ auth, logger: options.logger, bodyLimit: options.bodyLimit, version: VERSION });
+    const puller = new PrometheusPuller({ db, clock, logger: app.log });
     metrics.install(app);
     registerSystemRoutes(app, { db, metrics, version: VERSION });
     registerAuthRoutes(app, { auth, secureCookies: options.secureCookies ?? true });
@@ -117,6 +119,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     if (options.workers ?? true) {
       jobs.start();
       slo.start();
+      puller.start();
     }
     const simulator = options.simulateTraffic
       ? startSloSimulator({ slo, clock, onError: (error) => app.log.warn({ err: error }, 'traffic simulator tick failed') })
@@ -141,6 +144,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
         feed.stop();
         await simulator?.stop();
         await jobs.stop();
+        await puller.stop();
         await slo.stop();
         await app.close();
         await db.close();

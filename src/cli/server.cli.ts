@@ -46,7 +46,7 @@ export function registerServerCommand(program: Command): void {
           `  API reference: ${url}/api/docs`,
         ];
         if (vigil.examplesLoaded) lines.push(`  example organization loaded (${vigil.examplesLoaded.created} objects)`);
-      if (opts.demo) lines.push('  demo mode: simulated traffic feeds the example SLIs');
+        if (opts.demo) lines.push('  demo mode: simulated traffic feeds the example SLIs');
         if (vigil.adminToken) {
           lines.push(
             '',

@@ -110,6 +110,8 @@ const SliOut = z.object({
   configSource: z.string().nullable().describe('the config-as-code source that applied it'),
   slos: z.array(z.string()),
   lastEventAt: Nullable,
+  lastPulledAt: Nullable,
+  lastError: z.string().nullable(),
 });
 
 export const PolicyOut = z.object({
