@@ -255,33 +255,18 @@ export class ReportService {
   ): Promise<{ sums: PrefixSums; fromHours: boolean }> {
     const now = this.#clock.now();
     const edge = Math.floor((now - SLI_RETENTION_MS) / HOUR_MS) * HOUR_MS;
-    const minutes: number[] = [];
-    const good: number[] = [];
-    const total: number[] = [];
-    let fromHours = false;
-    if (from < edge) {
-      const hours = await store.readHours(this.#db.kysely, slo.sliId, Math.floor(from / HOUR_MS), edge / HOUR_MS - 1);
-      for (const h of hours) {
-        minutes.push(h.hour * 60);
-        good.push(h.good);
-        total.push(h.total);
-      }
-      fromHours = hours.length > 0;
-    }
-    if (to > edge) {
-      const rows = await store.readMinutesPacked(
-        this.#db.kysely,
-        slo.sliId,
-        Math.floor(Math.max(from, edge) / MINUTE_MS),
-        Math.ceil(to / MINUTE_MS),
-      );
-      rows.sort((a, b) => a.minute - b.minute);
-      for (const r of rows) {
-        minutes.push(r.minute);
-        good.push(r.good);
-        total.push(r.total);
-      }
-    }
+    const hours =
+      from < edge ? await store.readHours(this.#db.kysely, slo.sliId, Math.floor(from / HOUR_MS), edge / HOUR_MS - 1) : [];
+    const rows =
+      to > edge
+        ? await store.readMinutesPacked(
+            this.#db.kysely,
+            slo.sliId,
+            Math.floor(Math.max(from, edge) / MINUTE_MS),
+            Math.ceil(to / MINUTE_MS),
+          )
+        : [];
+    rows.sort((a, b) => a.minute - b.minute);
     const exclude: Interval[] = [];
     for (const m of defs.maintenanceWindows) {
       if (!m.spec.slos.includes(slo.name) && !m.spec.services.includes(slo.spec.service)) continue;
@@ -291,7 +276,14 @@ export class ReportService {
         // Validated on apply; a window that cannot be expanded excludes nothing.
       }
     }
-    return { sums: PrefixSums.fromBuckets({ minutes, good, total }, { exclude }), fromHours };
+    // The same combination of rollups and minutes as the SLO service's long windows.
+    const sums = PrefixSums.fromRollup(
+      { hours: hours.map((h) => h.hour), good: hours.map((h) => h.good), total: hours.map((h) => h.total) },
+      { minutes: rows.map((r) => r.minute), good: rows.map((r) => r.good), total: rows.map((r) => r.total) },
+      edge,
+      { exclude },
+    );
+    return { sums, fromHours: hours.length > 0 };
   }
 
   /** Alert episodes of these SLOs that overlap `[from, to)`. */

@@ -1,8 +1,9 @@
 import type { Executor } from '../db/database.ts';
-import { type Interval, PrefixSums } from './slo.math.ts';
+import { type HourBuckets, type Interval, PrefixSums } from './slo.math.ts';
 import * as store from './slo.store.ts';
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 /** Minutes past `now` kept in the arrays: ingestion accepts events up to 5 minutes ahead. */
 const FUTURE_MINUTES = 6;
 /** Slack before the arrays must shift, so they move once a day rather than every minute. */
@@ -97,12 +98,63 @@ class SliSeries {
     return sums;
   }
 
+  /**
+   * Prefix sums of `hours` before `split` (an hour boundary at or after `base`) followed by this
+   * series' minutes from `split` on; cached like {@link sums} until either side changes.
+   */
+  rollupSums(hours: SliHours, split: number, exclude: readonly Interval[]): PrefixSums {
+    const key = `${split}|${JSON.stringify(exclude)}`;
+    const c = this.#rollup;
+    if (c && c.key === key && c.version === this.version && c.hours === hours.version) return c.sums;
+    const from = Math.max(split / MINUTE_MS - this.base, 0);
+    const minutes = new Float64Array(this.good.length - from);
+    for (let i = 0; i < minutes.length; i++) minutes[i] = this.base + from + i;
+    const sums = PrefixSums.fromRollup(
+      hours,
+      { minutes, good: this.good.subarray(from), total: this.total.subarray(from) },
+      split,
+      { exclude },
+    );
+    this.#rollup = { key, version: this.version, hours: hours.version, sums };
+    return sums;
+  }
+
+  #rollup: { key: string; version: number; hours: number; sums: PrefixSums } | null = null;
+
   /** The start (ms) of the latest minute up to `nowMinute` with events, or null. */
   lastEventAt(nowMinute: number): number | null {
     for (let i = Math.min(nowMinute + FUTURE_MINUTES, this.end - 1) - this.base; i >= 0; i--) {
       if ((this.total[i] ?? 0) > 0) return (this.base + i) * MINUTE_MS;
     }
     return null;
+  }
+}
+
+/**
+ * One SLI's hourly rollups before the per-minute horizon, ascending. Hours that old are final
+ * (ingestion refuses them and the rollup job has summed them), so they are read once and then
+ * only extended as the horizon moves, until the rollup job runs again.
+ */
+class SliHours implements HourBuckets {
+  hours: number[] = [];
+  good: number[] = [];
+  total: number[] = [];
+  /** Epoch hours before this one are loaded. */
+  toHour: number;
+  version = 0;
+
+  constructor(fromHour: number) {
+    this.toHour = fromHour;
+  }
+
+  append(rows: ReadonlyArray<{ hour: number; good: number; total: number }>, toHour: number): void {
+    for (const r of rows) {
+      this.hours.push(r.hour);
+      this.good.push(r.good);
+      this.total.push(r.total);
+    }
+    this.toHour = toHour;
+    this.version++;
   }
 }
 
@@ -117,6 +169,8 @@ class SliSeries {
 export class SliSeriesCache {
   readonly #horizonMinutes: number;
   readonly #series = new Map<string, SliSeries>();
+  /** Hourly rollups of the SLIs whose windows reach past the horizon, loaded on demand. */
+  readonly #hours = new Map<string, SliHours>();
   #syncedAt: number | null = null;
   #queue: Promise<void> = Promise.resolve();
 
@@ -125,7 +179,13 @@ export class SliSeriesCache {
   }
 
   get #capacity(): number {
-    return this.#horizonMinutes + SLACK_MINUTES + FUTURE_MINUTES;
+    // The start is moved back to an hour boundary (up to 59 minutes) to meet the hourly rollup.
+    return this.#horizonMinutes + 60 + SLACK_MINUTES + FUTURE_MINUTES;
+  }
+
+  /** The first minute kept: the horizon moved back to its hour, where the hourly rollup takes over. */
+  #baseMinute(now: number): number {
+    return Math.floor((Math.floor(now / MINUTE_MS) - this.#horizonMinutes) / 60) * 60;
   }
 
   /**
@@ -139,9 +199,12 @@ export class SliSeriesCache {
   }
 
   async #sync(ex: Executor, now: number, sliIds: readonly string[], existing?: ReadonlySet<string>): Promise<void> {
-    if (existing) for (const id of this.#series.keys()) if (!existing.has(id)) this.#series.delete(id);
+    if (existing) {
+      for (const id of this.#series.keys()) if (!existing.has(id)) this.#series.delete(id);
+      for (const id of this.#hours.keys()) if (!existing.has(id)) this.#hours.delete(id);
+    }
     const nowMinute = Math.floor(now / MINUTE_MS);
-    const wantBase = nowMinute - this.#horizonMinutes;
+    const wantBase = this.#baseMinute(now);
 
     if (this.#syncedAt !== null && this.#series.size > 0) {
       const changed = await store.changedSince(ex, this.#syncedAt - OVERLAP_MS);
@@ -173,6 +236,42 @@ export class SliSeriesCache {
     await Promise.all([load(), load(), load(), load()]);
   }
 
+  /**
+   * Loads (or extends up to the current horizon) the hourly rollups of `sliIds`, for windows
+   * that reach past the per-minute data. Queued with the syncs.
+   */
+  syncHours(ex: Executor, now: number, sliIds: readonly string[]): Promise<void> {
+    const run = this.#queue.then(async () => {
+      const toHour = this.#baseMinute(now) / 60;
+      for (const id of new Set(sliIds)) {
+        let h = this.#hours.get(id);
+        if (!h) {
+          h = new SliHours(0);
+          this.#hours.set(id, h);
+        }
+        if (h.toHour < toHour) h.append(await store.readHours(ex, id, h.toHour, toHour - 1), toHour);
+      }
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Drops every loaded hourly rollup: the rollup job has just rewritten (and pruned) them. */
+  invalidateHours(): void {
+    this.#hours.clear();
+  }
+
+  /**
+   * Prefix sums of a synced SLI with its hourly rollups (see {@link syncHours}) before the
+   * horizon's hour and its minutes after. Without loaded rollups, the minutes alone.
+   */
+  sumsWithRollup(sliId: string, now: number, exclude: readonly Interval[] = []): PrefixSums {
+    const s = this.#series.get(sliId);
+    const h = this.#hours.get(sliId);
+    if (!s || !h) return this.sums(sliId, exclude);
+    return s.rollupSums(h, Math.min(h.toHour * HOUR_MS, this.horizonStart(now)), exclude);
+  }
+
   /** Prefix sums of a synced SLI (empty for one never synced). */
   sums(sliId: string, exclude: readonly Interval[] = []): PrefixSums {
     const s = this.#series.get(sliId);
@@ -184,12 +283,16 @@ export class SliSeriesCache {
     return this.#series.get(sliId)?.lastEventAt(Math.floor(now / MINUTE_MS)) ?? null;
   }
 
-  /** The first minute (ms) the cache holds for an SLI; older data comes from the hourly rollup. */
+  /**
+   * Where the per-minute data starts (ms, on an hour boundary, the same edge the rollup job
+   * prunes minutes at); older data comes from the hourly rollup.
+   */
   horizonStart(now: number): number {
-    return (Math.floor(now / MINUTE_MS) - this.#horizonMinutes) * MINUTE_MS;
+    return this.#baseMinute(now) * MINUTE_MS;
   }
 
   forget(sliId: string): void {
     this.#series.delete(sliId);
+    this.#hours.delete(sliId);
   }
 }

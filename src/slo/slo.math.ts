@@ -21,6 +21,7 @@ import {
  */
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 
 /** A half-open interval of epoch milliseconds, `[start, end)`. */
 export interface Interval {
@@ -44,6 +45,19 @@ export interface MinuteBuckets {
 export interface PrefixSumsOptions {
   /** Intervals whose buckets are left out of every sum (planned maintenance). May overlap. */
   exclude?: readonly Interval[];
+  /**
+   * Buckets before this instant (ms, on an hour boundary) are hourly rollups keyed by their first
+   * minute: time slices shorter than an hour are weighted over them (see {@link SliceSeries}) and
+   * {@link rollupApproximate} can tell whether a window's figures are exact.
+   */
+  hourlyBefore?: number;
+}
+
+/** Hourly rollups as the store keeps them: `hours` are epoch hours (ms / 3,600,000), strictly ascending. */
+export interface HourBuckets {
+  hours: ArrayLike<number>;
+  good: ArrayLike<number>;
+  total: ArrayLike<number>;
 }
 
 /** Sorts intervals and merges the ones that overlap or touch; empty intervals are dropped. */
@@ -83,20 +97,26 @@ export class PrefixSums {
   readonly #firstMinute: number;
   readonly #cumGood: Float64Array;
   readonly #cumTotal: Float64Array;
+  /** See {@link PrefixSumsOptions.hourlyBefore}; null when every bucket is a minute. */
+  readonly hourlyBefore: number | null;
+  /** The excluded intervals, merged. */
+  readonly excluded: readonly Interval[];
 
   private constructor(
     minutes: Float64Array | null,
     firstMinute: number,
     good: ArrayLike<number>,
     total: ArrayLike<number>,
-    exclude: readonly Interval[],
+    options: PrefixSumsOptions,
   ) {
     const n = good.length;
     this.#minutes = minutes;
     this.#firstMinute = firstMinute;
     this.#cumGood = new Float64Array(n + 1);
     this.#cumTotal = new Float64Array(n + 1);
-    const excluded = mergeIntervals(exclude);
+    const excluded = mergeIntervals(options.exclude ?? []);
+    this.excluded = excluded;
+    this.hourlyBefore = options.hourlyBefore ?? null;
     let e = 0;
     for (let i = 0; i < n; i++) {
       const at = ((minutes ? minutes[i] : firstMinute + i) ?? 0) * MINUTE_MS;
@@ -120,7 +140,7 @@ export class PrefixSums {
     for (let i = 1; i < m.length; i++) {
       if ((m[i] ?? 0) <= (m[i - 1] ?? 0)) throw InputError.field(`buckets.minutes[${i}]`, 'minutes must be strictly ascending');
     }
-    return new PrefixSums(m, 0, good, total, options.exclude ?? []);
+    return new PrefixSums(m, 0, good, total, options);
   }
 
   /** From dense arrays: index `i` is the epoch minute `firstMinute + i`. */
@@ -131,7 +151,40 @@ export class PrefixSums {
     options: PrefixSumsOptions = {},
   ): PrefixSums {
     if (good.length !== total.length) throw InputError.field('buckets', 'good and total must have the same length');
-    return new PrefixSums(null, firstMinute, good, total, options.exclude ?? []);
+    return new PrefixSums(null, firstMinute, good, total, options);
+  }
+
+  /**
+   * Hourly rollups before `hourlyBefore` (an hour boundary) followed by per-minute buckets from
+   * it on: how windows longer than the per-minute retention are summed. Both sides are sums of
+   * counts, so any window whose bounds fall on hours in the rolled-up part sums exactly. Rollups
+   * at or after `hourlyBefore` and minutes before it are ignored, so callers may pass wider ranges.
+   */
+  static fromRollup(
+    hours: HourBuckets,
+    minutes: MinuteBuckets,
+    hourlyBefore: number,
+    options: PrefixSumsOptions = {},
+  ): PrefixSums {
+    const splitHour = hourlyBefore / HOUR_MS;
+    const splitMinute = hourlyBefore / MINUTE_MS;
+    const h = lowerBound(hours.hours, splitHour);
+    const m0 = lowerBound(minutes.minutes, splitMinute);
+    const n = h + minutes.minutes.length - m0;
+    const at = new Float64Array(n);
+    const good = new Float64Array(n);
+    const total = new Float64Array(n);
+    for (let i = 0; i < h; i++) {
+      at[i] = (hours.hours[i] ?? 0) * 60;
+      good[i] = hours.good[i] ?? 0;
+      total[i] = hours.total[i] ?? 0;
+    }
+    for (let i = m0, j = h; i < minutes.minutes.length; i++, j++) {
+      at[j] = minutes.minutes[i] ?? 0;
+      good[j] = minutes.good[i] ?? 0;
+      total[j] = minutes.total[i] ?? 0;
+    }
+    return PrefixSums.fromBuckets({ minutes: at, good, total }, { ...options, hourlyBefore });
   }
 
   /** Number of buckets. */
@@ -259,16 +312,22 @@ class SliceSeries {
     // A relative tolerance so 19/20 counts as meeting 0.95 whatever the binary rounding.
     const floor = sliceTarget - 1e-12;
     const slices = sums.series(this.#first * sliceMs, sliceMs, n);
+    // Over hourly rollups a slice shorter than an hour holds a whole hour's counts (or none), so
+    // that hour is judged as a whole and stands for every slice in it: a bad hour spends an hour
+    // of budget, not one slice's worth. An approximation, reported as such (rollupApproximate).
+    const coarseBefore = sliceMs < HOUR_MS ? (sums.hourlyBefore ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY;
+    const coarseWeight = HOUR_MS / sliceMs;
     for (let j = 0; j < n; j++) {
       const total = slices.total[j] ?? 0;
+      const w = (this.#first + j) * sliceMs < coarseBefore ? coarseWeight : 1;
       let g = 0;
       let b = 0;
       let r = 0;
       if (total > 0) {
         const ratio = (slices.good[j] ?? 0) / total;
-        if (ratio >= floor) g = 1;
-        else b = 1;
-        r = ratio;
+        if (ratio >= floor) g = w;
+        else b = w;
+        r = ratio * w;
       }
       this.#good[j + 1] = (this.#good[j] ?? 0) + g;
       this.#bad[j + 1] = (this.#bad[j] ?? 0) + b;
@@ -285,6 +344,29 @@ class SliceSeries {
     const bad = (this.#bad[hi] ?? 0) - (this.#bad[lo] ?? 0);
     return { good, bad, withData: good + bad, ratioSum: tidy((this.#ratio[hi] ?? 0) - (this.#ratio[lo] ?? 0), 12) };
   }
+}
+
+/**
+ * Whether the figures of the window `[fromMs, toMs)` are approximate because part of it is only
+ * known by hourly rollups (`sums.hourlyBefore`). They are exact, being sums of counts, unless the
+ * rolled-up part holds events and one of these holds there:
+ * - time slices that are not a whole number of hours (each hour is judged as a whole, see
+ *   {@link SliceSeries});
+ * - an Occurrences window starting inside an hour that has events (that hour's events cannot be
+ *   split, so they are left out as a minute bucket starting before the window would be);
+ * - a maintenance window starting or ending inside an hour (the whole hour is left out or kept).
+ */
+export function rollupApproximate(sums: PrefixSums, fromMs: number, toMs: number, budgeting: Budgeting): boolean {
+  const split = sums.hourlyBefore;
+  if (split === null || fromMs >= split) return false;
+  const firstHour = Math.floor(fromMs / HOUR_MS) * HOUR_MS;
+  if (sums.sum(firstHour, Math.min(split, toMs)).total === 0) return false;
+  if (budgeting.method !== 'Occurrences') {
+    if (budgeting.sliceMs % HOUR_MS !== 0) return true;
+  } else if (fromMs !== firstHour && sums.sum(firstHour, fromMs).total > 0) {
+    return true;
+  }
+  return sums.excluded.some((i) => [i.start, i.end].some((x) => x > fromMs && x < Math.min(split, toMs) && x % HOUR_MS !== 0));
 }
 
 /** Slice verdicts of the complete slices ending in `(fromMs, toMs]` (see docs/slo-math.md). */
@@ -623,7 +705,7 @@ export function objectiveStatus(input: {
     figures = sliceFigures(series.counts(bounds.start, dataEnd), windowMs, objective.target, budgeting);
   }
   const rates = burnRatesWith(sums, now, objective.target, budgeting, series);
-  return {
+  const status: ObjectiveStatus = {
     objective: objective.name,
     target: objective.target,
     windowStart: bounds.start,
@@ -632,6 +714,9 @@ export function objectiveStatus(input: {
     burnRates: rates,
     timeToExhaustionMs: timeToExhaustionMs(figures.remainingRatio, rates['1h'], windowMs),
   };
+  // Only set when true, so statuses of windows within the per-minute data look as they always did.
+  if (rollupApproximate(sums, bounds.start, dataEnd, budgeting)) status.approximate = true;
+  return status;
 }
 
 /** One point of a burn-down series. */

@@ -191,4 +191,10 @@ export interface ObjectiveStatus {
   burnRates: Record<(typeof BURN_RATE_WINDOWS)[number], number | null>;
   /** Milliseconds until the budget is gone at the current (1 h) burn rate; null when not burning. */
   timeToExhaustionMs: number | null;
+  /**
+   * True when part of the window is older than the per-minute data and its figures could only be
+   * approximated from hourly rollups (time slices shorter than an hour, or a window or
+   * maintenance bound inside an hour with events; docs/slo-math.md). Absent when exact.
+   */
+  approximate?: boolean;
 }

@@ -67,6 +67,8 @@ export const ObjectiveStatusOut = z.object({
     >,
   ),
   timeToExhaustionMs: Nullable,
+  /** Present (true) when part of the window could only be approximated from hourly rollups. */
+  approximate: z.boolean().optional(),
 });
 
 export const SloAlertOut = z.object({

@@ -7,6 +7,7 @@ import type { Db } from '../db/database.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../db/testing.ts';
 import { Journal } from '../journal/journal.ts';
 import { normalizeSloState, SloService } from './slo.service.ts';
+import * as store from './slo.store.ts';
 import { admin, applySlo, ingestAll, minuteCounts, seedCatalog, sloState } from './slo.testing.ts';
 
 const MINUTE = 60_000;
@@ -714,6 +715,108 @@ describe.each(testDialects)('SloService on %s', (dialect) => {
         stepMs: HOUR,
       });
       expect(series.sli.map((p) => p.total)).toEqual([600, 600]);
+    });
+
+    describe('windows longer than the per-minute data', () => {
+      // 80 days into the first quarter of 2026 (UTC), and data from a week before it began.
+      const LATER = Date.parse('2026-03-22T10:00:00Z');
+      const QUARTER = Date.parse('2026-01-01T00:00:00Z');
+      const DATA_FROM = Date.parse('2025-12-25T00:00:00Z');
+      const quarter = { type: 'calendar', duration: '1Q', startTime: '2026-01-01 00:00:00', timeZone: 'UTC' };
+      const SPELL = Date.parse('2026-01-10T12:00:00Z');
+
+      /** Every 10 minutes 100 events, 1 bad; one whole minute bad on 10 January (past the minutes' retention). */
+      function events(): store.MinuteCounts[] {
+        const out: store.MinuteCounts[] = [];
+        for (let at = DATA_FROM; at < LATER; at += 10 * MINUTE) out.push({ minute: at / MINUTE, good: 99, total: 100 });
+        out.push({ minute: SPELL / MINUTE + 1, good: 0, total: 500 });
+        return out;
+      }
+      const sumOver = (rows: store.MinuteCounts[], from: number, to: number) =>
+        rows
+          .filter((r) => r.minute * MINUTE >= from && r.minute * MINUTE < to)
+          .reduce((a, r) => ({ good: a.good + r.good, total: a.total + r.total }), { good: 0, total: 0 });
+
+      async function seed(slos: object[]): Promise<store.MinuteCounts[]> {
+        clock.set(LATER);
+        await applySlo(db, slo, sloState({ slis: [{ name: 'checkout-requests', service: 'checkout' }], slos }));
+        const sli = await store.findSli(db.kysely, 'checkout-requests');
+        const rows = events();
+        // Written straight to the table: ingestion refuses anything older than 35 days.
+        await store.addMinutes(db.kysely, sli?.id ?? '', rows);
+        expect(await slo.rollup()).toBe(true);
+        const oldest = Math.min(...(await minutes()).map((m) => m.minute)) * MINUTE;
+        expect(oldest).toBeGreaterThanOrEqual(LATER - 35 * DAY - HOUR);
+        return rows;
+      }
+
+      it('sums a calendar quarter of Occurrences exactly from hourly rollups and minutes', async () => {
+        const rows = await seed([
+          {
+            ...availability,
+            objectives: [{ target: 0.999 }],
+            timeWindow: quarter,
+            alerting: {
+              rules: [{ name: 'slow', severity: 'ticket', budgetShare: 0.5, longWindow: '50d', shortWindow: '1d' }],
+            },
+          },
+        ]);
+        const want = sumOver(rows, QUARTER, LATER);
+        const [o] = (await slo.get('checkout-availability')).objectives;
+        expect(o).toMatchObject({ windowStart: QUARTER, good: want.good, total: want.total });
+        expect(o?.approximate).toBeUndefined();
+        const bad = want.total - want.good;
+        expect(o?.consumedEvents).toBeCloseTo(bad, 6);
+        expect(o?.remainingEvents).toBeCloseTo(0.001 * want.total - bad, 6);
+        expect(o?.remainingRatio).toBeCloseTo(1 - bad / (0.001 * want.total), 9);
+
+        // The burn-down starts at the quarter and ends at the status.
+        const series = await slo.series('checkout-availability', { stepMs: DAY });
+        expect(series.burnDown[0]?.at).toBe(QUARTER);
+        expect(series.burnDown.at(-1)?.remainingRatio).toBeCloseTo(o?.remainingRatio ?? Number.NaN, 9);
+        expect(series.sli.reduce((a, p) => a + p.total, 0)).toBe(want.total);
+
+        // A burn-rate rule whose long window reaches into the rollup counts every event there.
+        expect((await slo.evaluate()).fired).toBe(1);
+        const [alert] = await slo.alerts();
+        expect(alert?.data.longEvents).toBe(sumOver(rows, LATER - 50 * DAY, LATER).total);
+      });
+
+      it('sums a rolling 90 days exactly', async () => {
+        const rows = await seed([{ ...availability, timeWindow: { type: 'rolling', duration: '90d' } }]);
+        const want = sumOver(rows, LATER - 90 * DAY, LATER);
+        expect(want.total).toBe(sumOver(rows, 0, LATER).total);
+        const [o] = (await slo.get('checkout-availability')).objectives;
+        expect(o).toMatchObject({ good: want.good, total: want.total });
+        expect(o?.approximate).toBeUndefined();
+      });
+
+      it('marks 5-minute slices over the rolled-up part approximate, and whole hours exact', async () => {
+        await seed([
+          {
+            ...availability,
+            timeWindow: quarter,
+            budgetingMethod: 'Timeslices',
+            objectives: [
+              { name: 'five-minutes', target: 0.99, timeSliceWindow: '5m', timeSliceTarget: 0.95 },
+              { name: 'hours', target: 0.99, timeSliceWindow: '1h', timeSliceTarget: 0.98 },
+            ],
+          },
+        ]);
+        const [five, hours] = (await slo.get('checkout-availability')).objectives;
+        expect(five?.approximate).toBe(true);
+        // Every hour holds six 1 %-bad buckets (good hour), except the one with the bad spell.
+        expect(hours?.approximate).toBeUndefined();
+        expect(hours).toMatchObject({ good: (LATER - QUARTER) / HOUR - 1, total: (LATER - QUARTER) / HOUR });
+      });
+
+      it('leaves a 28-day SLO as it was', async () => {
+        const rows = await seed([availability]);
+        const want = sumOver(rows, LATER - 28 * DAY, LATER);
+        const [o] = (await slo.get('checkout-availability')).objectives;
+        expect(o).toMatchObject({ windowStart: LATER - 28 * DAY, good: want.good, total: want.total });
+        expect(o && 'approximate' in o).toBe(false);
+      });
     });
   });
 });

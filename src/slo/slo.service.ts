@@ -11,7 +11,14 @@ import { type HistogramJson, LatencyHistogram } from './histogram.ts';
 import { sliSelectors } from './prometheus.source.ts';
 import { maintenanceIntervals } from './rrule.ts';
 import { SliSeriesCache } from './sli.cache.ts';
-import { budgetingOf, burnDownSeries, evaluateBurnRateRule, type Interval, objectiveStatus, PrefixSums } from './slo.math.ts';
+import {
+  budgetingOf,
+  burnDownSeries,
+  evaluateBurnRateRule,
+  type Interval,
+  objectiveStatus,
+  type PrefixSums,
+} from './slo.math.ts';
 import {
   type BudgetingMethod,
   type DataSourceSpec,
@@ -951,34 +958,20 @@ export class SloService {
     if ((to - from) / stepMs > 10_000) throw InputError.field('step', 'too many points (more than 10,000): use a longer step');
 
     await this.#sync(defs, [record.sliId]);
-    const raw = this.#cache.sums(record.sliId);
     const horizon = this.#cache.horizonStart(now);
     // Older than the per-minute horizon, the hourly rollup answers (buckets keyed by their first minute).
-    let hourly: PrefixSums | null = null;
-    if (from < horizon) {
-      const hours = await store.readHours(
-        this.#db.kysely,
-        record.sliId,
-        Math.floor(from / HOUR_MS),
-        Math.floor(horizon / HOUR_MS) - 1,
-      );
-      hourly = PrefixSums.fromBuckets({
-        minutes: hours.map((h) => h.hour * 60),
-        good: hours.map((h) => h.good),
-        total: hours.map((h) => h.total),
-      });
-    }
+    const reach = Math.min(from, bounds.start);
+    if (reach < horizon) await this.#cache.syncHours(this.#db.kysely, now, [record.sliId]);
+    const raw = from < horizon ? this.#cache.sumsWithRollup(record.sliId, now) : this.#cache.sums(record.sliId);
     const sli: SloSeries['sli'] = [];
     for (let at = from; at < to; at += stepMs) {
-      const end = Math.min(at + stepMs, to);
-      const recent = raw.sum(Math.max(at, horizon), end);
-      const old = hourly && at < horizon ? hourly.sum(at, Math.min(end, horizon)) : { good: 0, total: 0 };
-      const good = recent.good + old.good;
-      const total = recent.total + old.total;
+      const { good, total } = raw.sum(at, Math.min(at + stepMs, to));
       sli.push({ at, good, total, value: total > 0 ? good / total : null });
     }
 
-    const sums = this.#cache.sums(record.sliId, this.#exclusions(defs, record, now));
+    const exclude = this.#exclusions(defs, record, now, bounds.start);
+    const sums =
+      bounds.start < horizon ? this.#cache.sumsWithRollup(record.sliId, now, exclude) : this.#cache.sums(record.sliId, exclude);
     // The burn-down counts from the window's start whatever range was asked for; a step too fine
     // for the whole window is coarsened there.
     const burnEnd = Math.min(now, bounds.end);
@@ -1291,6 +1284,8 @@ export class SloService {
       });
     });
     this.#lastRollupAt = now;
+    // Long windows read the hourly rollup from memory; it has just been rewritten.
+    this.#cache.invalidateHours();
     return true;
   }
 
@@ -1354,13 +1349,13 @@ export class SloService {
     await this.#cache.sync(this.#db.kysely, this.#clock.now(), sliIds, new Set(defs.slis.map((s) => s.id)));
   }
 
-  /** Maintenance intervals that apply to an SLO, over the cache horizon. */
-  #exclusions(defs: Definitions, slo: store.SloRecord<SloSpec>, now: number): Interval[] {
+  /** Maintenance intervals that apply to an SLO, from `from` (default: the cache horizon). */
+  #exclusions(defs: Definitions, slo: store.SloRecord<SloSpec>, now: number, from = now - SLI_RETENTION_MS): Interval[] {
     const out: Interval[] = [];
     for (const m of defs.maintenanceWindows) {
       if (!m.spec.slos.includes(slo.name) && !m.spec.services.includes(slo.spec.service)) continue;
       try {
-        out.push(...maintenanceIntervals(m.spec, now - SLI_RETENTION_MS, now + MAX_FUTURE_MS));
+        out.push(...maintenanceIntervals(m.spec, Math.min(from, now - SLI_RETENTION_MS), now + MAX_FUTURE_MS));
       } catch {
         // Validated on apply; a window that cannot be expanded excludes nothing.
       }
@@ -1379,11 +1374,33 @@ export class SloService {
       slos.map((s) => s.sliId),
     );
     const now = this.#clock.now();
+    const horizon = this.#cache.horizonStart(now);
+    // Windows (or burn-rate rule windows) reaching past the per-minute data also sum the hourly
+    // rollup; everything else, 28-day SLOs included, stays on the minute series alone.
+    const reach = new Map<string, number>();
+    for (const record of slos) {
+      const start = Math.min(
+        windowBounds(record.spec.timeWindow, now).start,
+        ...record.spec.alerting.rules.map((r) => now - parseDuration(r.longWindow, 'longWindow')),
+      );
+      if (start < horizon) reach.set(record.id, start);
+    }
+    if (reach.size > 0) {
+      await this.#cache.syncHours(
+        this.#db.kysely,
+        now,
+        slos.filter((r) => reach.has(r.id)).map((r) => r.sliId),
+      );
+    }
     const out: Evaluated[] = [];
     for (const record of slos) {
       const sli = slis.get(record.sliId);
       if (!sli) continue;
-      const sums = this.#cache.sums(sli.id, this.#exclusions(defs, record, now));
+      const from = reach.get(record.id);
+      const sums =
+        from === undefined
+          ? this.#cache.sums(sli.id, this.#exclusions(defs, record, now))
+          : this.#cache.sumsWithRollup(sli.id, now, this.#exclusions(defs, record, now, from));
       const objectives = record.spec.objectives.map((objective) =>
         objectiveStatus({ objective, method: record.spec.budgetingMethod, timeWindow: record.spec.timeWindow, sums, now }),
       );
