@@ -1,4 +1,4 @@
-import { type PointerEvent, type RefObject, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { type PointerEvent, type RefObject, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { formatAbsolute } from '../time.tsx';
 
 /**
@@ -91,6 +91,12 @@ function timeTicks(from: number, to: number, maxTicks: number): { ticks: number[
 function useWidth<T extends HTMLElement>(fallback: number): [RefObject<T | null>, number] {
   const ref = useRef<T>(null);
   const [width, setWidth] = useState(fallback);
+  // Measure before the first paint: drawing at the fallback width first would overflow a phone's
+  // screen until the observer reported.
+  useLayoutEffect(() => {
+    const w = ref.current?.getBoundingClientRect().width;
+    if (w) setWidth(Math.floor(w));
+  }, []);
   useEffect(() => {
     const el = ref.current;
     if (!el || typeof ResizeObserver === 'undefined') return;
