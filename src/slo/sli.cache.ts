@@ -27,7 +27,7 @@ class SliSeries {
   total: Uint32Array | Float64Array;
   /** Bumped on every change; cached prefix sums of an older version are stale. */
   version = 0;
-  readonly #sums = new Map<string, { version: number; sums: PrefixSums }>();
+  readonly #sums = new Map<string, { version: number; length: number; sums: PrefixSums }>();
 
   constructor(base: number, capacity: number) {
     this.base = base;
@@ -57,6 +57,12 @@ class SliSeries {
       this.total[i] = r.total;
     }
     this.version++;
+    // Cached sums stay valid up to the first changed minute; bring the rest up to date in place.
+    for (const cached of this.#sums.values()) {
+      if (cached.version !== this.version - 1 || cached.length !== this.good.length) continue;
+      cached.sums.refreshDense(lo, this.good, this.total);
+      cached.version = this.version;
+    }
   }
 
   /** Moves the start to `base`, keeping the minutes both ranges share; returns the new range to load. */
@@ -94,7 +100,7 @@ class SliSeries {
     if (cached && cached.version === this.version) return cached.sums;
     if (cached === undefined && this.#sums.size > 8) this.#sums.clear();
     const sums = PrefixSums.fromDense(this.base, this.good, this.total, { exclude });
-    this.#sums.set(key, { version: this.version, sums });
+    this.#sums.set(key, { version: this.version, length: this.good.length, sums });
     return sums;
   }
 
@@ -230,6 +236,8 @@ export class SliSeriesCache {
       for (let id = missing.pop(); id !== undefined; id = missing.pop()) {
         const s = new SliSeries(wantBase, this.#capacity);
         s.fill(s.base, s.end - 1, await store.readMinutesPacked(ex, id, s.base, s.end - 1));
+        // Build the sums now, while loading, so the first evaluation does not pay for all of them.
+        s.sums([]);
         this.#series.set(id, s);
       }
     };

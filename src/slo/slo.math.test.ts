@@ -571,3 +571,36 @@ describe('properties', () => {
     );
   });
 });
+
+describe('PrefixSums.refreshDense', () => {
+  it('after changing buckets from an index on, answers as a rebuild would', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(50), fc.nat(50)), { minLength: 1, maxLength: 200 }),
+        fc.nat(199),
+        fc.array(fc.nat(60), { minLength: 1, maxLength: 20 }),
+        (pairs, fromRaw, changes) => {
+          const good = Float64Array.from(pairs.map(([g]) => g));
+          const total = Float64Array.from(pairs.map(([g, b]) => g + b));
+          const first = 29_000_000;
+          const exclude = [{ start: (first + 3) * 60_000, end: (first + 7) * 60_000 }];
+          const sums = PrefixSums.fromDense(first, good, total, { exclude });
+          const from = fromRaw % good.length;
+          changes.forEach((c, k) => {
+            const i = from + k;
+            if (i < good.length) {
+              good[i] = c;
+              total[i] = c + k;
+            }
+          });
+          sums.refreshDense(from, good, total);
+          const rebuilt = PrefixSums.fromDense(first, good, total, { exclude });
+          for (let a = 0; a <= good.length; a += 7) {
+            const range = [(first + a) * 60_000, (first + good.length) * 60_000] as const;
+            expect(sums.sum(...range)).toEqual(rebuilt.sum(...range));
+          }
+        },
+      ),
+    );
+  });
+});

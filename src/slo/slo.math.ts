@@ -128,6 +128,27 @@ export class PrefixSums {
   }
 
   /**
+   * Recomputes dense minute sums from index `from` on, after the buckets there changed: new
+   * minutes arrive at the end, so keeping sums current costs the few minutes that moved rather
+   * than a rebuild over the whole window. `good` and `total` are the same arrays, updated.
+   */
+  refreshDense(from: number, good: ArrayLike<number>, total: ArrayLike<number>): void {
+    if (this.#minutes !== null || this.hourlyBefore !== null) throw new Error('refreshDense applies to dense minute sums only');
+    const n = good.length;
+    if (n + 1 !== this.#cumGood.length || total.length !== n) throw new Error('refreshDense needs arrays of the original length');
+    const excluded = this.excluded;
+    const start = Math.max(0, from);
+    let e = 0;
+    for (let i = start; i < n; i++) {
+      const at = (this.#firstMinute + i) * MINUTE_MS;
+      while (e < excluded.length && (excluded[e]?.end ?? 0) <= at) e++;
+      const skip = e < excluded.length && (excluded[e]?.start ?? 0) <= at;
+      this.#cumGood[i + 1] = (this.#cumGood[i] ?? 0) + (skip ? 0 : (good[i] ?? 0));
+      this.#cumTotal[i + 1] = (this.#cumTotal[i] ?? 0) + (skip ? 0 : (total[i] ?? 0));
+    }
+  }
+
+  /**
    * From sparse buckets (only the minutes that had events). Throws an {@link InputError} when
    * the arrays differ in length or the minutes are not strictly ascending.
    */
