@@ -116,7 +116,11 @@ export class CatalogService {
     const root = await store.findEntity(ex, kind, name);
     if (!root) throw new NotFoundError(`no ${kind} named "${name}"`);
     const impacted = await store.impactedBy(ex, root.id);
-    const edges = await store.edgesWithinImpact(ex, root.id);
+    const edges = await store.edgesWithinImpact(
+      ex,
+      root.id,
+      impacted.map((e) => e.id),
+    );
 
     const refOf = new Map<string, string>([[root.id, `${root.kind}:${root.name}`]]);
     for (const e of impacted) refOf.set(e.id, `${e.kind}:${e.name}`);

@@ -316,15 +316,27 @@ export async function impactedBy(ex: Executor, rootId: string): Promise<Impacted
   return rows.map((r) => ({ ...r, kind: r.kind as EntityKind }));
 }
 
-/** Dependency edges among the root and the entities it impacts: one query. */
-export async function edgesWithinImpact(ex: Executor, rootId: string): Promise<Array<{ fromId: string; toId: string }>> {
-  const { rows } = await sql<{ from_id: string; to_id: string }>`
-    ${reachCte(rootId)}
-    select d.from_id, d.to_id
-      from catalog_dependencies d
-      join impacted i on i.id = d.from_id
-     where d.to_id = ${rootId} or d.to_id in (select id from impacted)`.execute(ex);
-  return rows.map((r) => ({ fromId: r.from_id, toId: r.to_id }));
+/**
+ * Dependency edges among the root and the entities it impacts, given their ids (from
+ * {@link impactedBy}): one query per 5,000 dependents, so the recursive walk runs once.
+ */
+export async function edgesWithinImpact(
+  ex: Executor,
+  rootId: string,
+  impactedIds: readonly string[],
+): Promise<Array<{ fromId: string; toId: string }>> {
+  const inside = new Set([rootId, ...impactedIds]);
+  const out: Array<{ fromId: string; toId: string }> = [];
+  // Chunks keep each statement under SQLite's bound-parameter limit.
+  for (let i = 0; i < impactedIds.length; i += 5_000) {
+    const rows = await ex
+      .selectFrom('catalog_dependencies')
+      .select(['from_id', 'to_id'])
+      .where('from_id', 'in', impactedIds.slice(i, i + 5_000))
+      .execute();
+    for (const r of rows) if (inside.has(r.to_id)) out.push({ fromId: r.from_id, toId: r.to_id });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
