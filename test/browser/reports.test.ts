@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startVigil } from '../../src/server.ts';
 import { isoWeekOf } from '../../src/slo/reports.ts';
+import { ADMIN_TOKEN, ensureWebBuild, launchChromium, ROOT, SHOTS, WAIT, WEB_ROOT } from './harness.ts';
 
 /**
  * The Reports page in a real browser against a real server: SQLite in a temp dir, the example
@@ -14,11 +13,6 @@ import { isoWeekOf } from '../../src/slo/reports.ts';
  * The screenshot lands in test-results/reports.png.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const WEB_ROOT = join(ROOT, 'web', 'dist');
-const SHOTS = join(ROOT, 'test-results');
-const ADMIN_TOKEN = 'vgl_test_admin_token_0123456789';
-const WAIT = 20_000;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
@@ -46,17 +40,6 @@ async function apiPost(path: string, body: unknown): Promise<void> {
   expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300);
 }
 
-function uiNeedsBuild(): boolean {
-  const built = join(WEB_ROOT, 'index.html');
-  if (!existsSync(built)) return true;
-  const builtAt = statSync(built).mtimeMs;
-  const sources = [join(ROOT, 'web', 'index.html'), join(ROOT, 'web', 'vite.config.ts'), join(ROOT, 'src', 'slo', 'nines.ts')];
-  for (const entry of readdirSync(join(ROOT, 'web', 'src'), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) sources.push(join(entry.parentPath, entry.name));
-  }
-  return sources.some((file) => statSync(file).mtimeMs > builtAt);
-}
-
 const now = new Date();
 const pad = (n: number) => String(n).padStart(2, '0');
 const thisMonth = `${now.getUTCFullYear()}-${pad(now.getUTCMonth() + 1)}`;
@@ -64,16 +47,7 @@ const iso = isoWeekOf(now.getUTCFullYear(), now.getUTCMonth() + 1, now.getUTCDat
 const thisWeek = `${iso.year}-W${pad(iso.week)}`;
 
 beforeAll(async () => {
-  if (uiNeedsBuild()) {
-    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-    const build = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    if (build.status !== 0) throw new Error(`vite build failed with status ${build.status}`);
-  }
-  mkdirSync(SHOTS, { recursive: true });
+  await ensureWebBuild();
   dataDir = mkdtempSync(join(tmpdir(), 'vigil-reports-ui-'));
   server = await startVigil({
     db: `sqlite:${join(dataDir, 'vigil.db')}`,
@@ -94,11 +68,7 @@ beforeAll(async () => {
     events: Array.from({ length: 30 }, (_, i) => ({ timestamp: now.getTime() - (30 - i) * MINUTE, good: 100, total: 280 })),
   });
   await server.slo.evaluate();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

@@ -1,22 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startVigil } from '../../src/server.ts';
+import { ADMIN_TOKEN, ensureWebBuild, launchChromium, ROOT, SHOTS, WAIT, WEB_ROOT } from './harness.ts';
 
 /**
  * The web UI in a real browser against a real server: SQLite in a temp dir, the example
  * organization, Debian's Chromium. Screenshots land in test-results/ for a human to look at.
  */
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const WEB_ROOT = join(ROOT, 'web', 'dist');
-const SHOTS = join(ROOT, 'test-results');
-const ADMIN_TOKEN = 'vgl_test_admin_token_0123456789';
-const WAIT = 20_000;
 
 let server: Awaited<ReturnType<typeof startVigil>>;
 let browser: Browser;
@@ -54,29 +47,8 @@ async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
 
-/** Missing, or older than its sources: a stale build would test yesterday's UI. */
-function uiNeedsBuild(): boolean {
-  const built = join(WEB_ROOT, 'index.html');
-  if (!existsSync(built)) return true;
-  const builtAt = statSync(built).mtimeMs;
-  const sources = [join(ROOT, 'web', 'index.html'), join(ROOT, 'web', 'vite.config.ts')];
-  for (const entry of readdirSync(join(ROOT, 'web', 'src'), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) sources.push(join(entry.parentPath, entry.name));
-  }
-  return sources.some((file) => statSync(file).mtimeMs > builtAt);
-}
-
 beforeAll(async () => {
-  if (uiNeedsBuild()) {
-    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-    const build = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    if (build.status !== 0) throw new Error(`vite build failed with status ${build.status}`);
-  }
-  mkdirSync(SHOTS, { recursive: true });
+  await ensureWebBuild();
   dataDir = mkdtempSync(join(tmpdir(), 'vigil-ui-'));
   server = await startVigil({
     db: `sqlite:${join(dataDir, 'vigil.db')}`,
@@ -86,18 +58,7 @@ beforeAll(async () => {
     examples: join(ROOT, 'examples'),
     logger: false,
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
