@@ -1,0 +1,411 @@
+import { Resolver } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import tls from 'node:tls';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { type Condition, evaluateCondition, type ProbeObservation, parseConditions } from './conditions.ts';
+import type {
+  CheckResult,
+  ConditionResult,
+  DnsProbeSpec,
+  HttpProbeSpec,
+  PhaseTimings,
+  ProbeSpec,
+  TcpProbeSpec,
+  TlsProbeSpec,
+} from './probe.model.ts';
+import { probeTimings } from './probe.model.ts';
+
+/**
+ * Runs one check of a probe against its target. Target failures (refused, reset, timed out,
+ * bad certificate, wrong answer) come back as a failed {@link CheckResult}; only a spec that
+ * never went through `ProbeSpec` can make this throw.
+ *
+ * Phase timings use the monotonic `performance.now()`: the Clock stamps *when* a check ran,
+ * and a fake clock in tests must not turn durations into zero or nonsense.
+ */
+
+export interface CheckOptions {
+  clock?: Clock;
+  /** Aborts the check early, e.g. on shutdown; the result then carries an error. */
+  signal?: AbortSignal;
+}
+
+const EXCERPT_BYTES = 1024;
+/** TCP replies are only read for `expect`; more than this is never needed to find it. */
+const TCP_READ_LIMIT = 65_536;
+const MAX_REDIRECTS = 10;
+
+interface Outcome {
+  phases: Omit<PhaseTimings, 'totalMs'>;
+  observation: Omit<ProbeObservation, 'responseTimeMs'>;
+  bodyTruncated?: boolean;
+  certificateExpiresAt?: number;
+  error?: string;
+}
+
+export async function runCheck(spec: ProbeSpec, options: CheckOptions = {}): Promise<CheckResult> {
+  const clock = options.clock ?? systemClock;
+  const at = clock.now();
+  const started = performance.now();
+  const { timeoutMs } = probeTimings(spec);
+  // An HTTP probe without conditions still fails on error statuses rather than passing on anything.
+  const conditions = parseConditions(spec.type === 'http' && spec.conditions.length === 0 ? ['[STATUS] < 400'] : spec.conditions);
+
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const reasonOf = (): string => (timeout.aborted ? `timed out after ${spec.timeout}` : 'aborted');
+
+  let outcome: Outcome;
+  try {
+    outcome = await runByType(spec, signal, at, reasonOf);
+  } catch (err) {
+    // Defensive: every runner turns target failures into outcomes, but a check never throws.
+    outcome = { phases: emptyPhases(), observation: { connected: false }, error: errorMessage(err) };
+  }
+  const totalMs = round(performance.now() - started);
+  const observation: ProbeObservation = {
+    ...outcome.observation,
+    responseTimeMs: totalMs,
+    ...(outcome.certificateExpiresAt !== undefined ? { certificateExpiresInMs: outcome.certificateExpiresAt - at } : {}),
+  };
+  const conditionResults = evaluateAll(conditions, observation);
+  const body = observation.body ?? '';
+  const result: CheckResult = {
+    ok: outcome.error === undefined && conditionResults.every((c) => c.ok),
+    at,
+    durationMs: totalMs,
+    phases: { ...outcome.phases, totalMs },
+    bodyExcerpt: excerpt(body),
+    bodyTruncated: outcome.bodyTruncated ?? false,
+    conditionResults,
+  };
+  if (observation.status !== undefined) result.status = observation.status;
+  if (outcome.certificateExpiresAt !== undefined) result.certificateExpiresAt = outcome.certificateExpiresAt;
+  if (observation.ip !== undefined) result.ip = observation.ip;
+  if (observation.dnsRcode !== undefined) result.dnsRcode = observation.dnsRcode;
+  if (outcome.error !== undefined) result.error = outcome.error;
+  return result;
+}
+
+function runByType(spec: ProbeSpec, signal: AbortSignal, at: number, reasonOf: () => string): Promise<Outcome> {
+  switch (spec.type) {
+    case 'http':
+      return runHttp(required(spec.http, 'http'), signal, reasonOf);
+    case 'tcp':
+      return runTcp(required(spec.tcp, 'tcp'), signal, reasonOf);
+    case 'dns':
+      return runDns(required(spec.dns, 'dns'), signal, reasonOf);
+    case 'tls':
+      return runTls(required(spec.tls, 'tls'), signal, at, reasonOf);
+  }
+}
+
+function required<T>(section: T | undefined, name: string): T {
+  if (section === undefined) throw new Error(`probe of type ${name} has no ${name} section`);
+  return section;
+}
+
+function evaluateAll(conditions: Condition[], obs: ProbeObservation): ConditionResult[] {
+  return conditions.map((c) => ({ condition: c.text, ...evaluateCondition(c, obs) }));
+}
+
+const emptyPhases = (): Outcome['phases'] => ({ dnsMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0 });
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+function excerpt(body: string): string {
+  const buf = Buffer.from(body, 'utf8');
+  // Cutting mid-character leaves a replacement character at the end, which is fine for display.
+  return buf.length <= EXCERPT_BYTES ? body : buf.subarray(0, EXCERPT_BYTES).toString('utf8');
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
+
+/** Times the socket phases from socket events; a fresh socket per check so every phase happens. */
+function socketTimer(socket: net.Socket, start: number) {
+  const marks = { lookup: start, connect: start, secure: start };
+  let looked = false;
+  socket.once('lookup', () => {
+    looked = true;
+    marks.lookup = performance.now();
+  });
+  socket.once('connect', () => {
+    marks.connect = performance.now();
+    marks.secure = marks.connect;
+  });
+  socket.once('secureConnect', () => {
+    marks.secure = performance.now();
+  });
+  return {
+    marks,
+    phases: (firstByte?: number): Outcome['phases'] => ({
+      dnsMs: looked ? round(marks.lookup - start) : 0,
+      connectMs: round(Math.max(0, marks.connect - (looked ? marks.lookup : start))),
+      tlsMs: round(Math.max(0, marks.secure - marks.connect)),
+      firstByteMs: firstByte === undefined ? 0 : round(Math.max(0, firstByte - marks.secure)),
+    }),
+  };
+}
+
+function certificateExpiry(socket: tls.TLSSocket): number | undefined {
+  const cert = socket.getPeerCertificate();
+  if (!cert || !cert.valid_to) return undefined;
+  const t = Date.parse(cert.valid_to);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+async function runHttp(spec: HttpProbeSpec, signal: AbortSignal, reasonOf: () => string): Promise<Outcome> {
+  let url = new URL(spec.url);
+  let method = spec.method;
+  let body = spec.body;
+  let certificateExpiresAt: number | undefined;
+  for (let hop = 0; ; hop++) {
+    const res = await httpOnce(url, method, body, spec, signal, reasonOf);
+    certificateExpiresAt ??= res.certificateExpiresAt;
+    const location = res.location;
+    const status = res.observation.status ?? 0;
+    if (!spec.followRedirects || res.error || location === undefined || status < 300 || status >= 400) {
+      // The certificate that matters is the one of the URL the probe names, not of a redirect target.
+      return { ...res, ...(certificateExpiresAt !== undefined ? { certificateExpiresAt } : {}) };
+    }
+    if (hop >= MAX_REDIRECTS) return { ...res, error: `more than ${MAX_REDIRECTS} redirects` };
+    url = new URL(location, url);
+    // As browsers do: 303 (and 301/302 after POST) turn into a GET without a body.
+    if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = undefined;
+    }
+  }
+}
+
+function httpOnce(
+  url: URL,
+  method: string,
+  body: string | undefined,
+  spec: HttpProbeSpec,
+  signal: AbortSignal,
+  reasonOf: () => string,
+): Promise<Outcome & { location?: string }> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const isHttps = url.protocol === 'https:';
+    let timer: ReturnType<typeof socketTimer> | undefined;
+    let ip: string | undefined;
+    let certificateExpiresAt: number | undefined;
+    let settled = false;
+    const finish = (o: Omit<Outcome, 'phases'> & { location?: string }, firstByte?: number) => {
+      if (settled) return;
+      settled = true;
+      const extra = certificateExpiresAt !== undefined ? { certificateExpiresAt } : {};
+      resolve({ phases: timer ? timer.phases(firstByte) : emptyPhases(), ...extra, ...o });
+    };
+    const fail = (err: unknown) =>
+      finish({ observation: { connected: timer !== undefined, ...(ip ? { ip } : {}) }, error: signal.aborted ? reasonOf() : errorMessage(err) });
+
+    const headers: Record<string, string> = { 'user-agent': 'Vigil-Probe/1', ...spec.headers };
+    const requestOptions: https.RequestOptions = {
+      method,
+      headers,
+      // No pooling: a reused socket would hide DNS, connect and TLS time, and keep dead targets' sockets.
+      agent: false,
+      signal,
+      ...(isHttps ? { rejectUnauthorized: spec.tlsVerify } : {}),
+    };
+    const req = (isHttps ? https : http).request(url, requestOptions);
+    req.once('socket', (socket) => {
+      timer = socketTimer(socket, start);
+      socket.once('connect', () => {
+        ip = socket.remoteAddress;
+      });
+      if (isHttps) {
+        socket.once('secureConnect', () => {
+          certificateExpiresAt = certificateExpiry(socket as tls.TLSSocket);
+        });
+      }
+    });
+    req.once('error', fail);
+    req.once('response', (res) => {
+      const firstByte = performance.now();
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      const done = () => {
+        const observation: Outcome['observation'] = {
+          connected: true,
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          ...(ip ? { ip } : {}),
+        };
+        const location = res.headers.location;
+        finish({ observation, bodyTruncated: truncated, ...(location ? { location } : {}) }, firstByte);
+      };
+      res.on('data', (chunk: Buffer) => {
+        if (truncated) return;
+        const room = spec.maxBodyBytes - size;
+        if (chunk.length > room) {
+          chunks.push(chunk.subarray(0, room));
+          size += room;
+          truncated = true;
+          // Stop reading: the rest of a huge body is never pulled off the socket.
+          done();
+          res.destroy();
+          return;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.once('end', done);
+      res.once('error', (err) => (truncated ? undefined : fail(err)));
+      res.once('aborted', () => fail(new Error('response aborted')));
+    });
+    req.end(body);
+  });
+}
+
+function runTcp(spec: TcpProbeSpec, signal: AbortSignal, reasonOf: () => string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const socket = net.connect({ host: spec.host, port: spec.port });
+    const timer = socketTimer(socket, start);
+    let connected = false;
+    let firstByte: number | undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (error?: string) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      const observation: Outcome['observation'] = { connected };
+      if (socket.remoteAddress) observation.ip = socket.remoteAddress;
+      if (chunks.length > 0 || spec.expect !== undefined) observation.body = Buffer.concat(chunks).toString('utf8');
+      resolve({ phases: timer.phases(firstByte), observation, ...(error !== undefined ? { error } : {}) });
+    };
+    const onAbort = () => finish(spec.expect !== undefined && connected ? `${reasonOf()} waiting for "${spec.expect}"` : reasonOf());
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', (err) => finish(errorMessage(err)));
+    socket.once('connect', () => {
+      connected = true;
+      if (spec.send !== undefined) socket.write(spec.send);
+      if (spec.expect === undefined) finish();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      firstByte ??= performance.now();
+      chunks.push(chunk.subarray(0, Math.max(0, TCP_READ_LIMIT - size)));
+      size += chunk.length;
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (spec.expect !== undefined && text.includes(spec.expect)) finish();
+      else if (size >= TCP_READ_LIMIT) finish(`"${spec.expect}" not found in the first ${TCP_READ_LIMIT} bytes`);
+    });
+    socket.once('end', () => finish(spec.expect !== undefined ? `connection closed before "${spec.expect}" arrived` : undefined));
+  });
+}
+
+/** Node's resolver error codes → the DNS response codes operators know. */
+const RCODES: Record<string, string> = {
+  ENODATA: 'NOERROR',
+  ENOTFOUND: 'NXDOMAIN',
+  ESERVFAIL: 'SERVFAIL',
+  EREFUSED: 'REFUSED',
+  ENOTIMP: 'NOTIMP',
+  EFORMERR: 'FORMERR',
+};
+
+async function runDns(spec: DnsProbeSpec, signal: AbortSignal, reasonOf: () => string): Promise<Outcome> {
+  const start = performance.now();
+  // One try: the probe's retries are counted by the scheduler, not hidden inside one check.
+  const resolver = new Resolver({ tries: 1 });
+  if (spec.server !== undefined) resolver.setServers([spec.server]);
+  const onAbort = () => resolver.cancel();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const phases = (): Outcome['phases'] => ({ ...emptyPhases(), dnsMs: round(performance.now() - start) });
+  try {
+    const answers = await query(resolver, spec);
+    const observation: Outcome['observation'] = { connected: true, dnsRcode: 'NOERROR', body: answers.join('\n') };
+    if ((spec.recordType === 'A' || spec.recordType === 'AAAA') && answers[0] !== undefined) observation.ip = answers[0];
+    const error =
+      spec.expect !== undefined && !answers.includes(spec.expect)
+        ? `expected answer "${spec.expect}", got ${answers.length ? answers.map((a) => `"${a}"`).join(', ') : 'none'}`
+        : undefined;
+    return { phases: phases(), observation, ...(error ? { error } : {}) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const rcode = RCODES[code];
+    if (rcode === 'NOERROR') {
+      const observation = { connected: true, dnsRcode: rcode, body: '' };
+      // An empty answer is a valid DNS reply; it only fails when an answer was expected.
+      return { phases: phases(), observation, ...(spec.expect ? { error: `expected answer "${spec.expect}", got none` } : {}) };
+    }
+    if (rcode !== undefined) {
+      return { phases: phases(), observation: { connected: true, dnsRcode: rcode }, error: `${spec.name}: ${rcode}` };
+    }
+    return { phases: phases(), observation: { connected: false }, error: signal.aborted ? reasonOf() : errorMessage(err) };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+async function query(resolver: Resolver, spec: DnsProbeSpec): Promise<string[]> {
+  switch (spec.recordType) {
+    case 'A':
+      return resolver.resolve4(spec.name);
+    case 'AAAA':
+      return resolver.resolve6(spec.name);
+    case 'CNAME':
+      return resolver.resolveCname(spec.name);
+    case 'NS':
+      return resolver.resolveNs(spec.name);
+    case 'MX':
+      return (await resolver.resolveMx(spec.name)).map((r) => `${r.priority} ${r.exchange}`);
+    case 'TXT':
+      return (await resolver.resolveTxt(spec.name)).map((parts) => parts.join(''));
+  }
+}
+
+function runTls(spec: TlsProbeSpec, signal: AbortSignal, at: number, reasonOf: () => string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const socket = tls.connect({
+      host: spec.host,
+      port: spec.port,
+      // SNI needs a name; IP addresses must not be sent as one.
+      ...(net.isIP(spec.host) ? {} : { servername: spec.host }),
+      rejectUnauthorized: spec.tlsVerify,
+    });
+    const timer = socketTimer(socket, start);
+    let connected = false;
+    let settled = false;
+    const finish = (o: Omit<Outcome, 'phases' | 'observation'>) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      const observation: Outcome['observation'] = { connected };
+      if (socket.remoteAddress) observation.ip = socket.remoteAddress;
+      socket.destroy();
+      resolve({ phases: timer.phases(), observation, ...o });
+    };
+    const onAbort = () => finish({ error: reasonOf() });
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => {
+      connected = true;
+    });
+    socket.once('error', (err) => finish({ error: errorMessage(err) }));
+    socket.once('secureConnect', () => {
+      const expiresAt = certificateExpiry(socket);
+      if (expiresAt === undefined) return finish({ error: 'the server sent no certificate' });
+      const error = expiresAt <= at ? `certificate expired at ${new Date(expiresAt).toISOString()}` : undefined;
+      finish({ certificateExpiresAt: expiresAt, ...(error ? { error } : {}) });
+    });
+  });
+}
