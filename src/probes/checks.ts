@@ -157,7 +157,7 @@ function socketTimer(socket: net.Socket, start: number) {
 
 function certificateExpiry(socket: tls.TLSSocket): number | undefined {
   const cert = socket.getPeerCertificate();
-  if (!cert || !cert.valid_to) return undefined;
+  if (!cert?.valid_to) return undefined;
   const t = Date.parse(cert.valid_to);
   return Number.isNaN(t) ? undefined : t;
 }
@@ -208,7 +208,10 @@ function httpOnce(
       resolve({ phases: timer ? timer.phases(firstByte) : emptyPhases(), ...extra, ...o });
     };
     const fail = (err: unknown) =>
-      finish({ observation: { connected: timer !== undefined, ...(ip ? { ip } : {}) }, error: signal.aborted ? reasonOf() : errorMessage(err) });
+      finish({
+        observation: { connected: timer !== undefined, ...(ip ? { ip } : {}) },
+        error: signal.aborted ? reasonOf() : errorMessage(err),
+      });
 
     const headers: Record<string, string> = { 'user-agent': 'Vigil-Probe/1', ...spec.headers };
     const requestOptions: https.RequestOptions = {
@@ -284,13 +287,14 @@ function runTcp(spec: TcpProbeSpec, signal: AbortSignal, reasonOf: () => string)
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      socket.destroy();
       const observation: Outcome['observation'] = { connected };
       if (socket.remoteAddress) observation.ip = socket.remoteAddress;
+      socket.destroy();
       if (chunks.length > 0 || spec.expect !== undefined) observation.body = Buffer.concat(chunks).toString('utf8');
       resolve({ phases: timer.phases(firstByte), observation, ...(error !== undefined ? { error } : {}) });
     };
-    const onAbort = () => finish(spec.expect !== undefined && connected ? `${reasonOf()} waiting for "${spec.expect}"` : reasonOf());
+    const onAbort = () =>
+      finish(spec.expect !== undefined && connected ? `${reasonOf()} waiting for "${spec.expect}"` : reasonOf());
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     socket.once('error', (err) => finish(errorMessage(err)));

@@ -8,7 +8,15 @@ import { InputError } from '../core/errors.ts';
  * paste their conditions unchanged.
  */
 
-export const PLACEHOLDERS = ['STATUS', 'BODY', 'RESPONSE_TIME', 'CERTIFICATE_EXPIRATION', 'CONNECTED', 'DNS_RCODE', 'IP'] as const;
+export const PLACEHOLDERS = [
+  'STATUS',
+  'BODY',
+  'RESPONSE_TIME',
+  'CERTIFICATE_EXPIRATION',
+  'CONNECTED',
+  'DNS_RCODE',
+  'IP',
+] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export const OPERATORS = ['==', '!=', '<=', '>=', '<', '>'] as const;
@@ -135,7 +143,10 @@ function parsePlaceholder(text: string, field: string): Extract<Operand, { kind:
 }
 
 function globToRegExp(glob: string): RegExp {
-  const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 's');
 }
 

@@ -20,14 +20,14 @@ describe('ProbeSpec', () => {
   it('rejects bad URLs, short intervals and long timeouts with paths', () => {
     expect(issues({ ...base, http: { url: 'not a url' } })).toHaveProperty(['http.url']);
     expect(issues({ ...base, http: { url: 'ftp://example.com' } })).toHaveProperty(['http.url']);
-    expect(issues({ ...base, interval: '5s' })['interval']).toMatch(/at least 10s/);
+    expect(issues({ ...base, interval: '5s' }).interval).toMatch(/at least 10s/);
     expect(issues({ ...base, interval: 'often' })).toHaveProperty(['interval']);
-    expect(issues({ ...base, interval: '10s', timeout: '30s' })['timeout']).toMatch(/must not exceed/);
+    expect(issues({ ...base, interval: '10s', timeout: '30s' }).timeout).toMatch(/must not exceed/);
   });
 
   it('needs the section of its type and no other', () => {
-    expect(issues({ name: 'a', service: 'b', type: 'tcp' })['tcp']).toMatch(/needs a tcp section/);
-    expect(issues({ ...base, tcp: { host: 'x', port: 1 } })['tcp']).toMatch(/not allowed/);
+    expect(issues({ name: 'a', service: 'b', type: 'tcp' }).tcp).toMatch(/needs a tcp section/);
+    expect(issues({ ...base, tcp: { host: 'x', port: 1 } }).tcp).toMatch(/not allowed/);
     expect(issues({ name: 'a', service: 'b', type: 'tcp', tcp: { host: 'db', port: 70_000 } })).toHaveProperty(['tcp.port']);
     expect(issues({ name: 'a', service: 'b', type: 'dns', dns: { name: 'x', recordType: 'SRV' } })).toHaveProperty([
       'dns.recordType',

@@ -62,7 +62,10 @@ export const DnsProbeSpec = z.strictObject({
   /** `ip` or `ip:port`; the system's resolvers when absent. */
   server: z
     .string()
-    .regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, 'must be an IP address, optionally with :port')
+    .regex(
+      /^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/,
+      'must be an IP address, optionally with :port',
+    )
     .optional(),
   /** The check fails unless one answer equals this (an address, a target name, TXT text). */
   expect: z.string().min(1).optional(),

@@ -51,6 +51,14 @@ function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** A run that records when it started. */
+function stamp(starts: number[], clock: FakeClock): () => Promise<string> {
+  return async () => {
+    starts.push(clock.now());
+    return 'ok';
+  };
+}
+
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
 function job(id: string, run: () => Promise<string>, host = 'example.test', intervalMs = 30_000): ProbeJob<string> {
@@ -69,7 +77,7 @@ describe('ProbeScheduler', () => {
       maxPerHost: 10_000,
     });
     for (let i = 0; i < 1_000; i++) {
-      scheduler.add(job(`probe-${i}`, async () => (starts.push(timers.clock.now()), 'ok'), `host-${i % 50}`));
+      scheduler.add(job(`probe-${i}`, stamp(starts, timers.clock), `host-${i % 50}`));
     }
     scheduler.start();
     expect(timers.pending).toBe(1);
@@ -124,11 +132,23 @@ describe('ProbeScheduler', () => {
       maxPerHost: 2,
     });
     for (let i = 0; i < 5; i++) {
-      scheduler.add(job(`slow-${i}`, () => (slowStarts++, never()), 'slow.test'));
+      scheduler.add(
+        job(
+          `slow-${i}`,
+          () => {
+            slowStarts++;
+            return never();
+          },
+          'slow.test',
+        ),
+      );
       scheduler.add(
         job(
           `fast-${i}`,
-          async () => (fastStarts.set(`fast-${i}`, (fastStarts.get(`fast-${i}`) ?? 0) + 1), 'ok'),
+          async () => {
+            fastStarts.set(`fast-${i}`, (fastStarts.get(`fast-${i}`) ?? 0) + 1);
+            return 'ok';
+          },
           `fast-${i}.test`,
         ),
       );
@@ -186,7 +206,16 @@ describe('ProbeScheduler', () => {
     let bRuns = 0;
     let finishB: () => void = () => {};
     const scheduler = new ProbeScheduler<string>({ clock: timers.clock, setTimer: timers.setTimer, maxPerHost: 1 });
-    scheduler.add(job('a', async () => (aRuns++, 'ok'), 'h'));
+    scheduler.add(
+      job(
+        'a',
+        async () => {
+          aRuns++;
+          return 'ok';
+        },
+        'h',
+      ),
+    );
     scheduler.add(
       job(
         'b',
@@ -252,15 +281,33 @@ describe('ProbeScheduler', () => {
     const starts: number[] = [];
     const scheduler = new ProbeScheduler<string>({ clock: timers.clock, setTimer: timers.setTimer });
     scheduler.start();
-    scheduler.add(job('late', async () => (starts.push(timers.clock.now()), 'ok'), 'h', 10_000));
+    scheduler.add(job('late', stamp(starts, timers.clock), 'h', 10_000));
     await timers.advance(30_000);
     expect(starts).toHaveLength(3);
     expect(() => scheduler.add(job('late', async () => 'ok'))).toThrow(/already scheduled/);
-    scheduler.update(job('late', async () => (starts.push(timers.clock.now()), 'ok'), 'h', 60_000));
+    scheduler.update(job('late', stamp(starts, timers.clock), 'h', 60_000));
     await timers.advance(120_000);
     expect(starts).toHaveLength(5);
     expect(starts[4]! - starts[3]!).toBe(60_000);
     expect(() => scheduler.update(job('missing', async () => 'ok'))).toThrow(/not scheduled/);
+    await scheduler.stop();
+  });
+
+  it('survives heavy add/update/remove churn with the heap compacted', async () => {
+    const timers = new FakeTimers();
+    const starts: number[] = [];
+    const scheduler = new ProbeScheduler<string>({ clock: timers.clock, setTimer: timers.setTimer });
+    scheduler.start();
+    for (let i = 0; i < 3_000; i++) {
+      scheduler.add(job(`gone-${i}`, async () => 'ok'));
+      scheduler.remove(`gone-${i}`);
+    }
+    scheduler.add(job('kept', stamp(starts, timers.clock), 'h', 10_000));
+    for (let i = 0; i < 3_000; i++)
+      scheduler.update(job('kept', stamp(starts, timers.clock), 'h', i % 2 === 0 ? 20_000 : 10_000));
+    await timers.advance(100_000);
+    expect(starts).toHaveLength(10);
+    expect(scheduler.stats()).toMatchObject({ probes: 1, started: 10, skipped: 0 });
     await scheduler.stop();
   });
 

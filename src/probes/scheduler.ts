@@ -50,6 +50,8 @@ export interface SchedulerStats {
   lag: { count: number; p50: number | null; p99: number | null; max: number | null };
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const defaultSetTimer: SetTimer = (fn, ms) => {
   const handle = setTimeout(fn, ms);
   return () => clearTimeout(handle);
@@ -227,7 +229,9 @@ export class ProbeScheduler<T> {
     const top = this.#heap[0];
     if (!this.#running || !top) return;
     this.#armedAt = top.at;
-    this.#cancelTimer = this.#setTimer(() => this.#tick(), Math.max(0, top.at - this.#clock.now()));
+    // setTimeout treats delays above 2^31 − 1 ms (~24.8 days) as 1 ms; waking early just re-arms.
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, top.at - this.#clock.now()));
+    this.#cancelTimer = this.#setTimer(() => this.#tick(), delay);
   }
 
   #disarm(): void {
