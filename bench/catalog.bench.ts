@@ -130,7 +130,7 @@ function missNotes(rows: readonly BenchRow[]): string[] {
     if (result.connections === 1) {
       const loaded = rows.find((r) => r.scenario === row.scenario && r.backend === row.backend && r.result.connections > 1);
       notes.push(
-        `${missed} with one request at a time, so not queueing behind other requests: compare the in-process figures above, ` +
+        `${missed} with one request at a time, so not queueing behind other requests: compare the in-process figures in the setup lines ` +
           'and the share of CPU other programs took (in the run header)' +
           (loaded ? `; at saturation the server answers ${loaded.result.requestsPerSecond.toFixed(0)} req/s.` : '.'),
       );
