@@ -287,41 +287,8 @@ export class ReportService {
   }
 
   /** Alert episodes of these SLOs that overlap `[from, to)`. */
-  async #alerts(sloIds: string[], from: number, to: number): Promise<store.AlertRecord[]> {
-    if (sloIds.length === 0) return [];
-    const rows = await this.#db.kysely
-      .selectFrom('slo_alerts as a')
-      .innerJoin('slos as s', 's.id', 'a.slo_id')
-      .select([
-        'a.id',
-        'a.slo_id',
-        's.name as slo',
-        'a.objective',
-        'a.rule',
-        'a.severity',
-        'a.state',
-        'a.fired_at',
-        'a.resolved_at',
-        'a.data',
-      ])
-      .where('a.slo_id', 'in', sloIds)
-      .where('a.fired_at', '<', to)
-      .where((eb) => eb.or([eb('a.resolved_at', 'is', null), eb('a.resolved_at', '>', from)]))
-      .orderBy('a.fired_at')
-      .orderBy('a.id')
-      .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      sloId: r.slo_id,
-      slo: r.slo,
-      objective: r.objective,
-      rule: r.rule,
-      severity: r.severity,
-      state: r.state,
-      firedAt: Number(r.fired_at),
-      resolvedAt: r.resolved_at === null ? null : Number(r.resolved_at),
-      data: fromJson<Record<string, unknown>>(r.data, {}),
-    }));
+  #alerts(sloIds: string[], from: number, to: number): Promise<store.AlertRecord[]> {
+    return store.alertsOverlapping(this.#db.kysely, sloIds, from, to);
   }
 
   /**

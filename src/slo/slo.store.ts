@@ -559,11 +559,8 @@ export interface AlertRecord {
   data: Record<string, unknown>;
 }
 
-export async function listAlerts(
-  ex: Executor,
-  q: { state?: 'firing' | 'resolved'; sloId?: string; limit?: number },
-): Promise<AlertRecord[]> {
-  let query = ex
+function alertSelect(ex: Executor) {
+  return ex
     .selectFrom('slo_alerts as a')
     .innerJoin('slos as s', 's.id', 'a.slo_id')
     .select([
@@ -578,16 +575,12 @@ export async function listAlerts(
       'a.resolved_at',
       'a.data',
     ]);
-  if (q.state) query = query.where('a.state', '=', q.state);
-  if (q.sloId) query = query.where('a.slo_id', '=', q.sloId);
-  const rows = await query
-    .orderBy('a.fired_at', 'desc')
-    .orderBy('s.name')
-    .orderBy('a.objective')
-    .orderBy('a.rule')
-    .limit(q.limit ?? 500)
-    .execute();
-  return rows.map((r) => ({
+}
+
+type AlertRow = Awaited<ReturnType<ReturnType<typeof alertSelect>['execute']>>[number];
+
+function toAlertRecord(r: AlertRow): AlertRecord {
+  return {
     id: r.id,
     sloId: r.slo_id,
     slo: r.slo,
@@ -598,7 +591,37 @@ export async function listAlerts(
     firedAt: Number(r.fired_at),
     resolvedAt: r.resolved_at === null ? null : Number(r.resolved_at),
     data: fromJson<Record<string, unknown>>(r.data, {}),
-  }));
+  };
+}
+
+export async function listAlerts(
+  ex: Executor,
+  q: { state?: 'firing' | 'resolved'; sloId?: string; limit?: number },
+): Promise<AlertRecord[]> {
+  let query = alertSelect(ex);
+  if (q.state) query = query.where('a.state', '=', q.state);
+  if (q.sloId) query = query.where('a.slo_id', '=', q.sloId);
+  const rows = await query
+    .orderBy('a.fired_at', 'desc')
+    .orderBy('s.name')
+    .orderBy('a.objective')
+    .orderBy('a.rule')
+    .limit(q.limit ?? 500)
+    .execute();
+  return rows.map(toAlertRecord);
+}
+
+/** Alert episodes of these SLOs that overlap `[from, to)`, oldest first. */
+export async function alertsOverlapping(ex: Executor, sloIds: string[], from: number, to: number): Promise<AlertRecord[]> {
+  if (sloIds.length === 0) return [];
+  const rows = await alertSelect(ex)
+    .where('a.slo_id', 'in', sloIds)
+    .where('a.fired_at', '<', to)
+    .where((eb) => eb.or([eb('a.resolved_at', 'is', null), eb('a.resolved_at', '>', from)]))
+    .orderBy('a.fired_at')
+    .orderBy('a.id')
+    .execute();
+  return rows.map(toAlertRecord);
 }
 
 export async function insertAlert(
