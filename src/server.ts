@@ -99,7 +99,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     registerCatalogRoutes(app, { catalog });
     registerManifestRoutes(app, { manifests });
     registerSloRoutes(app, { slo });
-    registerReportRoutes(app, { reports: new ReportService({ db, clock }) });
+    registerReportRoutes(app, { reports: new ReportService({ db, clock, journal }) });
     await serveWebUi(app, options.webRoot ?? join(PROJECT_ROOT, 'web', 'dist'));
     await app.ready();
 

@@ -35,6 +35,7 @@ describe.each(testDialects)('journal on %s', (dialect) => {
         actor: i % 3 === 0 ? 'user:alice' : 'user:bob',
         subjectType: 'entity',
         subjectId: `e${i % 5}`,
+        serviceId: `s${i % 3}`,
         data: { i },
       });
     }
@@ -47,6 +48,11 @@ describe.each(testDialects)('journal on %s', (dialect) => {
     expect((await journal.list(t.db.kysely, { subjectType: 'entity', subjectId: 'e0' })).length).toBe(6);
     const since = clock.now() - 5 * 60_000;
     expect((await journal.list(t.db.kysely, { since })).length).toBe(6);
+    expect((await journal.list(t.db.kysely, { since, until: clock.now() })).length).toBe(5);
+    const both = await journal.list(t.db.kysely, { kindPrefixes: ['auth.', 'catalog.'] });
+    expect(both.length).toBe(30);
+    expect((await journal.list(t.db.kysely, { serviceIds: ['s0', 's1'] })).length).toBe(20);
+    expect(await journal.list(t.db.kysely, { serviceIds: [] })).toEqual([]);
   });
 
   it('feeds live subscribers every new entry once, in order', async () => {

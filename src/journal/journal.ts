@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { sql } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { Executor } from '../db/database.ts';
@@ -34,13 +35,19 @@ export interface NewJournalEntry {
 export interface JournalQuery {
   /** Only entries at or after this time (ms). */
   since?: number;
+  /** Only entries before this time (ms). */
+  until?: number;
   /** Only entries with `seq` below this (for paging backwards). */
   beforeSeq?: number;
   /** Only entries with `seq` above this (for tailing). */
   afterSeq?: number;
   kindPrefix?: string;
+  /** Only entries whose kind starts with one of these. */
+  kindPrefixes?: string[];
   actor?: string;
   serviceId?: string;
+  /** Only entries about one of these services. */
+  serviceIds?: string[];
   subjectType?: string;
   subjectId?: string;
   /** Newest first unless `ascending`. */
@@ -81,14 +88,21 @@ export class Journal {
     if (q.since !== undefined) query = query.where('at', '>=', q.since);
     if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
     if (q.afterSeq !== undefined) query = query.where('seq', '>', q.afterSeq);
+    if (q.until !== undefined) query = query.where('at', '<', q.until);
     if (q.kindPrefix) query = query.where('kind', 'like', `${q.kindPrefix.replace(/[%_]/g, '')}%`);
+    const prefixes = q.kindPrefixes;
+    if (prefixes && prefixes.length > 0) {
+      query = query.where((eb) => eb.or(prefixes.map((p) => eb('kind', 'like', `${p.replace(/[%_]/g, '')}%`))));
+    }
+    if (q.serviceIds)
+      query = q.serviceIds.length > 0 ? query.where('service_id', 'in', q.serviceIds) : query.where(sql<boolean>`1 = 0`);
     if (q.actor) query = query.where('actor', '=', q.actor);
     if (q.serviceId) query = query.where('service_id', '=', q.serviceId);
     if (q.subjectType) query = query.where('subject_type', '=', q.subjectType);
     if (q.subjectId) query = query.where('subject_id', '=', q.subjectId);
     const rows = await query
       .orderBy('seq', q.ascending ? 'asc' : 'desc')
-      .limit(Math.min(q.limit ?? 100, 1000))
+      .limit(Math.min(q.limit ?? 100, 5000))
       .execute();
     return rows.map(toEntry);
   }

@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { Db } from '../db/database.ts';
 import { fromJson } from '../db/json.ts';
-import type { JournalEntry } from '../journal/journal.ts';
+import type { Journal, JournalEntry } from '../journal/journal.ts';
 import { windowBounds } from './calendar.ts';
 import {
   type AlertEpisode,
@@ -56,10 +56,12 @@ type Definitions = store.DefinitionRecords<
  */
 export class ReportService {
   readonly #db: Db;
+  readonly #journal: Journal;
   readonly #clock: Clock;
 
-  constructor(deps: { db: Db; clock: Clock }) {
+  constructor(deps: { db: Db; clock: Clock; journal: Journal }) {
     this.#db = deps.db;
+    this.#journal = deps.journal;
     this.#clock = deps.clock;
   }
 
@@ -291,29 +293,21 @@ export class ReportService {
     return store.alertsOverlapping(this.#db.kysely, sloIds, from, to);
   }
 
-  /**
-   * The `slo.policy.*` and `slo.alert.*` journal entries of these services within the period,
-   * oldest first. Read here rather than through `Journal.list`, which has no upper bound on
-   * time: paging from the week's start would read every later entry too.
-   */
+  /** The `slo.policy.*` and `slo.alert.*` journal entries of these services within the period, oldest first. */
   async #changes(services: store.ServiceRef[], period: ReportPeriod, end: number): Promise<SloReview['changes']> {
     if (services.length === 0) return [];
     const names = new Map(services.map((s) => [s.id, s.name]));
-    const rows = await this.#db.kysely
-      .selectFrom('journal')
-      .select(['seq', 'at', 'kind', 'actor', 'service_id', 'data'])
-      .where('service_id', 'in', [...names.keys()])
-      .where('at', '>=', period.start)
-      .where('at', '<', end)
-      .where((eb) => eb.or([eb('kind', 'like', 'slo.policy.%'), eb('kind', 'like', 'slo.alert.%')]))
-      .orderBy('at')
-      .orderBy('seq')
-      .limit(MAX_CHANGES)
-      .execute();
-    return rows.map((r) => {
-      const service = (r.service_id && names.get(r.service_id)) ?? null;
-      const entry = { kind: r.kind, data: fromJson<Record<string, unknown>>(r.data, {}) };
-      return { at: Number(r.at), kind: r.kind, actor: r.actor, service, summary: summarize(entry, service ?? '?') };
+    const entries = await this.#journal.list(this.#db.kysely, {
+      serviceIds: [...names.keys()],
+      since: period.start,
+      until: end,
+      kindPrefixes: ['slo.policy.', 'slo.alert.'],
+      ascending: true,
+      limit: MAX_CHANGES,
+    });
+    return entries.map((e) => {
+      const service = (e.serviceId && names.get(e.serviceId)) ?? null;
+      return { at: e.at, kind: e.kind, actor: e.actor, service, summary: summarize(e, service ?? '?') };
     });
   }
 
