@@ -1,9 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CatalogService } from '../catalog/index.ts';
 import { FakeClock } from '../core/clock.ts';
@@ -14,7 +8,7 @@ import { createTestDatabase, type TestDatabase, testDialects } from '../db/testi
 import { Journal } from '../journal/journal.ts';
 import { ManifestService } from '../manifests/manifests.service.ts';
 import { MAX_BACKFILL_MS, type MinuteBucketSource, PrometheusPuller } from './prometheus.pull.ts';
-import { PrometheusSource } from './prometheus.source.ts';
+import { ScrapedPrometheus } from './prometheus.testing.ts';
 import type { DataSourceSpec, SliSpec } from './slo.model.ts';
 import { SloService } from './slo.service.ts';
 import type { MinuteCounts } from './slo.store.ts';
@@ -316,162 +310,24 @@ describe.each(testDialects)('PrometheusPuller on %s', (dialect) => {
 // ---------------------------------------------------------------------------------------------
 // Against a real Prometheus (Debian package `prometheus`) scraping a test target
 
-/*
- * As in prometheus.source.test.ts: the target stamps each sample with its own timestamp, 10 s of
- * "target time" apart, all in the past, so the test knows which minute each count belongs to
- * whenever Prometheus happens to scrape.
- */
-const STEP_MS = 10_000;
-/** Samples 0‥16: the first minute at 10 % errors, the second at 30 %, then 40 s without errors. */
-const LAST_STEP = 16;
-const increments = (k: number): { good: number; bad: number } =>
-  k <= 6 ? { good: 9, bad: 1 } : k <= 12 ? { good: 7, bad: 3 } : { good: 10, bad: 0 };
-// Whole minutes, far enough back that even the last sample lies in the past.
-const base = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE;
-const served = new Map<number, { good: number; bad: number }>();
-
-let dir: string;
-let target: Server;
-let prometheus: ChildProcess | undefined;
-let log = '';
+const prometheus = new ScrapedPrometheus();
+const { base } = prometheus;
 let url: string;
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  const port = await new Promise<number>((resolve) =>
-    probe.listen(0, '127.0.0.1', () => resolve((probe.address() as AddressInfo).port)),
-  );
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline || (prometheus && prometheus.exitCode !== null)) {
-      throw new Error(`${what}: gave up. Prometheus log tail:\n${log.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stopPrometheus(): Promise<void> {
-  const child = prometheus;
-  if (child?.pid === undefined || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** What the target served between two of its sample timestamps. */
-function servedBetween(fromMs: number, toMs: number): { good: number; total: number } {
-  const from = served.get(fromMs);
-  const to = served.get(toMs);
-  if (!from || !to) throw new Error(`the target served no sample at ${fromMs} or ${toMs}`);
-  const good = to.good - from.good;
-  return { good, total: good + to.bad - from.bad };
-}
+const servedBetween = (fromMs: number, toMs: number) => prometheus.servedBetween(fromMs, toMs);
+const stopPrometheus = () => prometheus.stopPrometheus();
 
 /** Started before the first test so that its scrapes run while the other suites do. */
 let ready: Promise<void> | undefined;
 
-async function startPrometheus(): Promise<void> {
-  dir = await mkdtemp(join(tmpdir(), 'vigil-prometheus-pull-'));
-  let step = 0;
-  let good = 0;
-  let bad = 0;
-  target = createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    const at = base + step * STEP_MS;
-    served.set(at, { good, bad });
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(
-      [
-        '# TYPE http_requests_total counter',
-        `http_requests_total{code="200"} ${good} ${at}`,
-        `http_requests_total{code="500"} ${bad} ${at}`,
-        '',
-      ].join('\n'),
-    );
-    // Past the last step the same sample is served again, which Prometheus takes as a duplicate.
-    if (step < LAST_STEP) {
-      step += 1;
-      good += increments(step).good;
-      bad += increments(step).bad;
-    }
-  });
-  const targetPort = await listen(target);
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  await writeFile(
-    join(dir, 'prometheus.yml'),
-    [
-      'global:',
-      '  scrape_interval: 500ms',
-      '  scrape_timeout: 400ms',
-      'scrape_configs:',
-      '  - job_name: app',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${targetPort}']`,
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus = child;
-  const keep = (chunk: Buffer): void => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) =>
-      reject(
-        (error as NodeJS.ErrnoException).code === 'ENOENT'
-          ? new Error('prometheus is not installed: install the Debian package "prometheus" (apt-get install -y prometheus)')
-          : error,
-      ),
-    );
-  });
-  await until('waiting for /-/ready', 15_000, async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined));
-  // Wait until Prometheus holds the sample that closes the second minute.
-  const source = new PrometheusSource({ name: 'test', url });
-  await until('waiting for the scrapes', 15_000, async () => {
-    const [latest] = await source.query('max(timestamp(http_requests_total))', Date.now());
-    return latest && Number(latest.value[1]) * 1000 >= base + 12 * STEP_MS ? true : undefined;
-  });
-}
-
 beforeAll(() => {
-  ready = startPrometheus();
+  ready = prometheus.start().then(() => {
+    url = prometheus.url;
+  });
   // Reported by the suite that awaits it.
   ready.catch(() => {});
 });
 
-afterAll(async () => {
-  await stopPrometheus();
-  await new Promise((resolve) => (target ? target.close(resolve) : resolve(undefined)));
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => prometheus.close());
 
 describe('PrometheusPuller against a real Prometheus', () => {
   beforeAll(() => ready, 40_000);

@@ -1,162 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, UnavailableError } from '../core/errors.ts';
 import { PrometheusSource } from './prometheus.source.ts';
+import { freePort, listen, ScrapedPrometheus } from './prometheus.testing.ts';
 import { SliSpec } from './slo.model.ts';
 
-/*
- * A real Prometheus (Debian package `prometheus`) scrapes a tiny target. The target stamps each
- * sample with its own timestamp, 10 s of "target time" apart, all minutes in the past: the test
- * then knows exactly which minute each count belongs to, whenever Prometheus happens to scrape.
- */
-
 const MINUTE = 60_000;
-const STEP_MS = 10_000;
-/** Samples 0‥16: the first minute at 10 % errors, the second at 30 %, then 40 s without errors. */
-const LAST_STEP = 16;
-const increments = (k: number): { good: number; bad: number } =>
-  k <= 6 ? { good: 9, bad: 1 } : k <= 12 ? { good: 7, bad: 3 } : { good: 10, bad: 0 };
-
-// Whole minutes, far enough back that even the last sample lies in the past.
-const base = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE;
-/** What the target served, by sample timestamp. */
-const served = new Map<number, { good: number; bad: number }>();
-
-let dir: string;
-let target: Server;
-let prometheus: ChildProcess | undefined;
-let log = '';
+const prometheus = new ScrapedPrometheus();
+const { base } = prometheus;
 let url: string;
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  const port = await new Promise<number>((resolve) =>
-    probe.listen(0, '127.0.0.1', () => resolve((probe.address() as AddressInfo).port)),
-  );
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline || (prometheus && prometheus.exitCode !== null)) {
-      throw new Error(`${what}: gave up. Prometheus log tail:\n${log.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'vigil-prometheus-'));
-
-  let step = 0;
-  let good = 0;
-  let bad = 0;
-  target = createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    const at = base + step * STEP_MS;
-    served.set(at, { good, bad });
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(
-      [
-        '# HELP http_requests_total Requests served.',
-        '# TYPE http_requests_total counter',
-        `http_requests_total{code="200"} ${good} ${at}`,
-        `http_requests_total{code="500"} ${bad} ${at}`,
-        '',
-      ].join('\n'),
-    );
-    // Past the last step the same sample is served again, which Prometheus takes as a duplicate.
-    if (step < LAST_STEP) {
-      step += 1;
-      good += increments(step).good;
-      bad += increments(step).bad;
-    }
-  });
-  const targetPort = await listen(target);
-
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  await writeFile(
-    join(dir, 'prometheus.yml'),
-    [
-      'global:',
-      '  scrape_interval: 500ms',
-      '  scrape_timeout: 400ms',
-      'scrape_configs:',
-      '  - job_name: app',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${targetPort}']`,
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus = child;
-  const keep = (chunk: Buffer): void => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) =>
-      reject(
-        (error as NodeJS.ErrnoException).code === 'ENOENT'
-          ? new Error(
-              'prometheus is not installed: install the Debian package "prometheus" (apt-get install -y prometheus), as .ci/run does',
-            )
-          : error,
-      ),
-    );
-  });
-
-  await until('waiting for /-/ready', 15_000, async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined));
-  // Wait until Prometheus holds the sample that closes the second minute.
-  const source = new PrometheusSource({ name: 'test', url });
-  await until('waiting for the scrapes', 15_000, async () => {
-    const [latest] = await source.query('max(timestamp(http_requests_total))', Date.now());
-    return latest && Number(latest.value[1]) * 1000 >= base + 12 * STEP_MS ? true : undefined;
-  });
+  await prometheus.start();
+  url = prometheus.url;
 }, 40_000);
 
-afterAll(async () => {
-  const child = prometheus;
-  if (child?.pid !== undefined && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(child.pid, 'SIGTERM');
-    const timer = setTimeout(
-      () => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'),
-      5_000,
-    );
-    await exited;
-    clearTimeout(timer);
-  }
-  await new Promise((resolve) => (target ? target.close(resolve) : resolve(undefined)));
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => prometheus.close());
 
 const goodSli = SliSpec.parse({
   name: 'api-good',
@@ -169,14 +28,7 @@ const badSli = SliSpec.parse({
   prometheus: { dataSource: 'test', bad: 'http_requests_total{code=~"5.."}', total: 'http_requests_total' },
 });
 
-/** What the target served between two of its sample timestamps. */
-function servedBetween(fromMs: number, toMs: number): { good: number; total: number } {
-  const from = served.get(fromMs);
-  const to = served.get(toMs);
-  if (!from || !to) throw new Error(`the target served no sample at ${fromMs} or ${toMs}`);
-  const good = to.good - from.good;
-  return { good, total: good + to.bad - from.bad };
-}
+const servedBetween = (fromMs: number, toMs: number) => prometheus.servedBetween(fromMs, toMs);
 
 describe('PrometheusSource against a real Prometheus', () => {
   it('reads good and total over a window as the target served them, from good or from bad', async () => {
