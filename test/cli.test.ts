@@ -110,6 +110,20 @@ describe('the vigil CLI against a running server', () => {
     expect(show.code).toBe(5);
   });
 
+  it("prints the SLA compliance report and a team's weekly SLO review, as JSON and Markdown", async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    const sla = await vigilCli(['--json', 'report', 'sla', '--month', month]);
+    expect(sla.code, sla.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(sla.stdout))).toMatch(/checkout/);
+    const review = await vigilCli(['report', 'slo-review', '--team', 'checkout', '--markdown']);
+    expect(review.code, review.stderr).toBe(0);
+    expect(review.stdout).toMatch(/^#/m);
+    expect(review.stdout).toMatch(/checkout-availability/);
+    const unknown = await vigilCli(['report', 'slo-review', '--team', 'no-such-team']);
+    expect(unknown.code).toBe(5);
+    expect(unknown.stderr).toMatch(/no-such-team/);
+  });
+
   it('says how to authenticate when no token is given (exit 4)', async () => {
     const res = await vigilCli(['catalog', 'list'], { VIGIL_TOKEN: '' });
     expect(res.code).toBe(4);
