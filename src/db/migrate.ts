@@ -3,6 +3,7 @@ import type { Db, Dialect } from './database.ts';
 import * as m0001 from './migrations/0001_foundation.ts';
 import * as m0002 from './migrations/0002_slo.ts';
 import * as m0003 from './migrations/0003_prometheus_pull.ts';
+import * as m0004 from './migrations/0004_probes.ts';
 
 interface PortableMigration {
   // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was when written.
@@ -16,6 +17,7 @@ export const migrations: ReadonlyArray<[string, PortableMigration]> = [
   ['0001_foundation', m0001],
   ['0002_slo', m0002],
   ['0003_prometheus_pull', m0003],
+  ['0004_probes', m0004],
 ];
 
 function provider(dialect: Dialect): MigrationProvider {

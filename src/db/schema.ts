@@ -31,6 +31,13 @@ export interface Database {
   slo_alerts: SloAlertsTable;
   leases: LeasesTable;
   sli_pulls: SliPullsTable;
+  probes: ProbesTable;
+  probe_states: ProbeStatesTable;
+  probe_minutes: ProbeMinutesTable;
+  probe_hours: ProbeHoursTable;
+  probe_results: ProbeResultsTable;
+  probe_transitions: ProbeTransitionsTable;
+  probe_alerts: ProbeAlertsTable;
 }
 
 export interface UsersTable {
@@ -282,4 +289,79 @@ export interface SliPullsTable {
   /** Why the last attempt failed; null once a pull succeeds. */
   last_error: string | null;
   last_error_at: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probes (0004_probes)
+
+export interface ProbesTable {
+  id: string;
+  name: string;
+  service_id: string;
+  type: string;
+  /** JSON of the ProbeSpec as written. */
+  spec: string;
+  enabled: number;
+  source: string | null;
+  heartbeat_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProbeStatesTable {
+  probe_id: string;
+  status: 'up' | 'down' | 'unknown';
+  since: number | null;
+  failures: number;
+  successes: number;
+  last_check_at: number | null;
+  last_ok: number | null;
+  last_duration_ms: number | null;
+  seq: number;
+  last_ping_at: number | null;
+}
+
+export interface ProbeMinutesTable {
+  probe_id: string;
+  minute: number;
+  total: number;
+  ok: number;
+  histogram: string | null;
+}
+
+export interface ProbeHoursTable {
+  probe_id: string;
+  hour: number;
+  total: number;
+  ok: number;
+  histogram: string | null;
+}
+
+export interface ProbeResultsTable {
+  probe_id: string;
+  slot: number;
+  at: number;
+  ok: number;
+  duration_ms: number;
+  result: string;
+}
+
+export interface ProbeTransitionsTable {
+  id: string;
+  probe_id: string;
+  at: number;
+  from_status: string;
+  to_status: string;
+  reason: string;
+}
+
+export interface ProbeAlertsTable {
+  id: string;
+  probe_id: string;
+  kind: 'down' | 'missed-heartbeat';
+  state: 'firing' | 'resolved';
+  opened_at: number;
+  resolved_at: number | null;
+  reason: string;
+  excerpt: string;
 }

@@ -12,7 +12,7 @@ function issues(input: unknown): Record<string, string> {
 describe('ProbeSpec', () => {
   it('fills defaults', () => {
     const spec = ProbeSpec.parse({ ...base, conditions: ['[STATUS] == 200'] });
-    expect(spec).toMatchObject({ interval: '60s', timeout: '10s', retries: 3, successesBeforeUp: 1 });
+    expect(spec).toMatchObject({ interval: '60s', timeout: '10s', retries: 2, successesBeforeUp: 1 });
     expect(spec.http).toMatchObject({ method: 'GET', followRedirects: true, tlsVerify: true, maxBodyBytes: 1_048_576 });
     expect(probeTimings(spec)).toEqual({ intervalMs: 60_000, timeoutMs: 10_000 });
   });

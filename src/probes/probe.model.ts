@@ -79,24 +79,42 @@ export const TlsProbeSpec = z.strictObject({
 });
 export type TlsProbeSpec = z.output<typeof TlsProbeSpec>;
 
-export const PROBE_TYPES = ['http', 'tcp', 'dns', 'tls'] as const;
+/**
+ * A push check (dead man's switch): a cron job or pipeline pings its URL; no ping within
+ * `period` plus `grace` takes the probe down. Vigil makes no requests for it.
+ */
+export const HeartbeatSpec = z.strictObject({
+  /** How often the job pings, e.g. `1h` for an hourly cron job. */
+  period: Duration,
+  /** Slack after a missed period before the probe goes down (late jobs, clock skew). */
+  grace: Duration.default('5m'),
+});
+export type HeartbeatSpec = z.output<typeof HeartbeatSpec>;
+
+export const PROBE_TYPES = ['http', 'tcp', 'dns', 'tls', 'heartbeat'] as const;
 export type ProbeType = (typeof PROBE_TYPES)[number];
+/** Types Vigil runs itself; heartbeats are pushed to it. */
+export const ACTIVE_PROBE_TYPES = ['http', 'tcp', 'dns', 'tls'] as const;
 
 export const ProbeSpec = z
   .strictObject({
     name: Name,
     service: Name,
     type: z.enum(PROBE_TYPES),
+    description: z.string().max(2000).nullable().default(null),
+    /** A paused probe keeps its history but is not run (heartbeats: not judged). */
+    enabled: z.boolean().default(true),
     interval: Duration.default('60s'),
     timeout: Duration.default('10s'),
-    /** Consecutive failures before the probe is down. */
-    retries: z.number().int().min(1).max(100).default(3),
+    /** Failed checks retried before the probe is down: it goes down on failure `retries + 1` in a row. */
+    retries: z.number().int().min(0).max(100).default(2),
     /** Consecutive successes before a down probe is up again. */
     successesBeforeUp: z.number().int().min(1).max(100).default(1),
     http: HttpProbeSpec.optional(),
     tcp: TcpProbeSpec.optional(),
     dns: DnsProbeSpec.optional(),
     tls: TlsProbeSpec.optional(),
+    heartbeat: HeartbeatSpec.optional(),
     /** Gatus-style conditions, e.g. `[STATUS] == 200`; all must hold for the check to pass. */
     conditions: z.array(z.string().min(1).max(1000)).max(50).default([]),
   })
@@ -112,7 +130,7 @@ export const ProbeSpec = z
       ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'must be greater than 0' });
     }
     // A check that outlives its interval would overlap the next run of the same probe.
-    if (intervalOk && timeoutOk && timeout > interval) {
+    if (spec.type !== 'heartbeat' && intervalOk && timeoutOk && timeout > interval) {
       ctx.addIssue({ code: 'custom', path: ['timeout'], message: `must not exceed the interval (${spec.interval})` });
     }
     if (spec[spec.type] === undefined) {
@@ -122,6 +140,12 @@ export const ProbeSpec = z
       if (other !== spec.type && spec[other] !== undefined) {
         ctx.addIssue({ code: 'custom', path: [other], message: `not allowed on a probe of type ${spec.type}` });
       }
+    }
+    if (spec.type === 'heartbeat' && spec.conditions.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['conditions'], message: 'a heartbeat has no conditions: a ping is a success' });
+    }
+    if (spec.heartbeat && DURATION_RE.test(spec.heartbeat.period) && parseDuration(spec.heartbeat.period) < 60_000) {
+      ctx.addIssue({ code: 'custom', path: ['heartbeat', 'period'], message: 'must be at least 1m' });
     }
     spec.conditions.forEach((text, i) => {
       try {
@@ -138,6 +162,47 @@ export type ProbeSpecInput = z.input<typeof ProbeSpec>;
 /** The spec's durations in milliseconds. */
 export function probeTimings(spec: ProbeSpec): { intervalMs: number; timeoutMs: number } {
   return { intervalMs: parseDuration(spec.interval, 'interval'), timeoutMs: parseDuration(spec.timeout, 'timeout') };
+}
+
+/** A heartbeat's deadline rule in milliseconds: down once `period + grace` pass without a ping. */
+export function heartbeatTimings(spec: ProbeSpec): { periodMs: number; graceMs: number } | null {
+  if (!spec.heartbeat) return null;
+  return {
+    periodMs: parseDuration(spec.heartbeat.period, 'heartbeat.period'),
+    graceMs: parseDuration(spec.heartbeat.grace, 'heartbeat.grace'),
+  };
+}
+
+/** What a probe looks at, in one line: a URL, `host:port`, `A example.com` or `heartbeat every 1h`. */
+export function probeTarget(spec: ProbeSpec): string {
+  switch (spec.type) {
+    case 'http':
+      return spec.http?.url ?? '';
+    case 'tcp':
+      return `${spec.tcp?.host}:${spec.tcp?.port}`;
+    case 'dns':
+      return `${spec.dns?.recordType} ${spec.dns?.name}${spec.dns?.server ? ` @${spec.dns.server}` : ''}`;
+    case 'tls':
+      return `${spec.tls?.host}:${spec.tls?.port}`;
+    case 'heartbeat':
+      return `ping every ${spec.heartbeat?.period} (+${spec.heartbeat?.grace} grace)`;
+  }
+}
+
+/** The host the scheduler's per-host bound counts against. */
+export function probeHost(spec: ProbeSpec): string {
+  switch (spec.type) {
+    case 'http':
+      return spec.http ? new URL(spec.http.url).hostname : '';
+    case 'tcp':
+      return spec.tcp?.host ?? '';
+    case 'dns':
+      return spec.dns?.server ?? 'dns';
+    case 'tls':
+      return spec.tls?.host ?? '';
+    case 'heartbeat':
+      return '';
+  }
 }
 
 export interface PhaseTimings {

@@ -837,37 +837,83 @@ export class SloService {
     if (sli.spec.source === 'prometheus') {
       throw new InputError(`SLI "${sliName}" reads its data from Prometheus; it does not accept events`);
     }
+    if (sli.spec.source === 'probe') {
+      throw new InputError(`SLI "${sliName}" is fed by probe "${sli.spec.probe}"; it does not accept events`);
+    }
     const now = this.#clock.now();
-    const { accepted, rejected, minutes, histograms } = judgeEvents(batch.events, sli.spec.threshold, now);
+    const judged = judgeEvents(batch.events, sli.spec.threshold, now);
+    const { accepted, rejected } = judged;
     if (accepted === 0 && batch.batchId === undefined) return { accepted: 0, rejected, duplicate: false };
-
-    const rows = [...minutes.values()].sort((a, b) => a.minute - b.minute);
-    const nowMinute = Math.floor(now / MINUTE_MS);
-    const recorded = await this.#db.kysely.transaction().execute(async (trx) => {
-      const fresh = await store.recordBatch(trx, {
-        sliId: sli.id,
-        // Batches without an id still enter the log: it tells the caches what changed.
-        batchId: batch.batchId ?? `auto:${newId(now)}`,
-        receivedAt: now,
-        minMinute: rows[0]?.minute ?? nowMinute,
-        maxMinute: rows[rows.length - 1]?.minute ?? nowMinute,
-        events: accepted,
-      });
-      if (!fresh) return false;
-      await store.addMinutes(trx, sli.id, rows);
-      if (histograms.size > 0) {
-        const stored = await store.histogramsAt(trx, sli.id, [...histograms.keys()]);
-        const merged = [...histograms].map(([minute, h]) => {
-          const before = stored.get(minute);
-          if (before) h.absorb(LatencyHistogram.fromJSON(JSON.parse(before) as HistogramJson));
-          return { minute, histogram: JSON.stringify(h.toJSON()) };
-        });
-        await store.putHistograms(trx, sli.id, merged);
-      }
-      return true;
-    });
+    const recorded = await this.#db.kysely
+      .transaction()
+      .execute((trx) => this.#record(trx, sli.id, judged, batch.batchId ?? `auto:${newId(now)}`, now));
     if (!recorded) return { accepted: 0, rejected: [], duplicate: true };
     return { accepted, rejected, duplicate: false };
+  }
+
+  /**
+   * Feeds every SLI that reads a probe (`source: probe`) with that probe's checks: availability
+   * counts successful checks; with a threshold, a check is good when it succeeded within it.
+   * Runs in the caller's transaction, next to the probe's own records.
+   */
+  async recordProbeChecks(
+    trx: Executor,
+    checks: ReadonlyArray<{ probe: string; at: number; ok: boolean; durationMs: number }>,
+  ): Promise<number> {
+    if (checks.length === 0) return 0;
+    const rows = await trx.selectFrom('slis').select(['id', 'spec']).execute();
+    const byProbe = new Map<string, Array<{ id: string; threshold: SliSpec['threshold'] }>>();
+    for (const row of rows) {
+      const spec = JSON.parse(row.spec) as SliSpec;
+      if (spec.source !== 'probe' || !spec.probe) continue;
+      const list = byProbe.get(spec.probe) ?? [];
+      list.push({ id: row.id, threshold: spec.threshold });
+      byProbe.set(spec.probe, list);
+    }
+    if (byProbe.size === 0) return 0;
+    const now = this.#clock.now();
+    let fed = 0;
+    for (const [probe, slis] of byProbe) {
+      const mine = checks.filter((c) => c.probe === probe);
+      if (mine.length === 0) continue;
+      for (const sli of slis) {
+        const events: SliEvent[] = mine.map((c) =>
+          sli.threshold && c.ok ? { timestamp: c.at, value: c.durationMs } : { timestamp: c.at, good: c.ok ? 1 : 0, total: 1 },
+        );
+        const judged = judgeEvents(events, sli.threshold, now);
+        if (judged.accepted === 0) continue;
+        await this.#record(trx, sli.id, judged, `probe:${newId(now)}`, now);
+        fed += judged.accepted;
+      }
+    }
+    return fed;
+  }
+
+  /** Writes judged events and their batch record; false when the batch id was seen before. */
+  async #record(trx: Executor, sliId: string, judged: Judged, batchId: string, now: number): Promise<boolean> {
+    const rows = [...judged.minutes.values()].sort((a, b) => a.minute - b.minute);
+    const nowMinute = Math.floor(now / MINUTE_MS);
+    const fresh = await store.recordBatch(trx, {
+      sliId,
+      // Batches without an id still enter the log: it tells the caches what changed.
+      batchId,
+      receivedAt: now,
+      minMinute: rows[0]?.minute ?? nowMinute,
+      maxMinute: rows[rows.length - 1]?.minute ?? nowMinute,
+      events: judged.accepted,
+    });
+    if (!fresh) return false;
+    await store.addMinutes(trx, sliId, rows);
+    if (judged.histograms.size > 0) {
+      const stored = await store.histogramsAt(trx, sliId, [...judged.histograms.keys()]);
+      const merged = [...judged.histograms].map(([minute, h]) => {
+        const before = stored.get(minute);
+        if (before) h.absorb(LatencyHistogram.fromJSON(JSON.parse(before) as HistogramJson));
+        return { minute, histogram: JSON.stringify(h.toJSON()) };
+      });
+      await store.putHistograms(trx, sliId, merged);
+    }
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------
