@@ -21,6 +21,10 @@ import { Journal, JournalFeed } from './journal/journal.ts';
 import { readManifestFiles } from './manifests/files.ts';
 import { registerManifestRoutes } from './manifests/manifests.routes.ts';
 import { ManifestService } from './manifests/manifests.service.ts';
+import { registerProbeRoutes } from './probes/probe.routes.ts';
+import { ProbeRunner } from './probes/probe.runner.ts';
+import { ProbeService } from './probes/probe.service.ts';
+import { startProbeSimulator } from './probes/probe.simulator.ts';
 import { PrometheusPuller } from './slo/prometheus.pull.ts';
 import { registerReportRoutes } from './slo/reports.routes.ts';
 import { ReportService } from './slo/reports.service.ts';
@@ -51,6 +55,10 @@ export interface VigilOptions {
   bodyLimit?: number;
   /** Feed the SLIs with simulated traffic (demo mode), backfilling a few days on first start. */
   simulateTraffic?: boolean;
+  /** Run this replica's share of the probes (default: with the workers). */
+  probes?: boolean;
+  /** Probe checks in flight at once, overall and per target host. */
+  probeConcurrency?: { overall?: number; perHost?: number };
 }
 
 /** Every module, built from its dependencies: the composition root. */
@@ -64,6 +72,9 @@ export interface Vigil {
   catalog: CatalogService;
   manifests: ManifestService;
   slo: SloService;
+  probes: ProbeService;
+  /** This replica's probe runner; null when probes do not run here. */
+  probeRunner: ProbeRunner | null;
   jobs: JobQueue;
   metrics: HttpMetrics;
   routes: RouteAccess[];
@@ -84,7 +95,8 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     const auth = new AuthService({ db, clock, journal });
     const catalog = new CatalogService({ db, clock, journal });
     const slo = new SloService({ db, clock, journal, catalog });
-    const manifests = new ManifestService({ db, clock, catalog, slo });
+    const probes = new ProbeService({ db, clock, journal, slo });
+    const manifests = new ManifestService({ db, clock, catalog, slo, probes });
     const jobs = new JobQueue({ db, clock });
     const metrics = new HttpMetrics();
     metrics.gauge('vigil_jobs_pending', 'Durable jobs waiting to run', async () => (await jobs.depth()).pending);
@@ -92,6 +104,30 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
 
     const { app, routes } = await createApp({ auth, logger: options.logger, bodyLimit: options.bodyLimit, version: VERSION });
     const puller = new PrometheusPuller({ db, clock, logger: app.log });
+    const probeRunner =
+      (options.probes ?? options.workers ?? true)
+        ? new ProbeRunner({
+            db,
+            clock,
+            probes,
+            maxConcurrency: options.probeConcurrency?.overall,
+            maxPerHost: options.probeConcurrency?.perHost,
+            onError: (error, what) => app.log.warn({ err: error }, `${what} failed`),
+          })
+        : null;
+    if (probeRunner) {
+      metrics.gauge('vigil_probes_assigned', 'Probes this replica runs', async () => probeRunner.stats().assigned);
+      metrics.gauge(
+        'vigil_probe_runs_skipped',
+        'Probe slots skipped because the previous run was still busy',
+        async () => probeRunner.stats().skipped,
+      );
+      metrics.gauge(
+        'vigil_probe_start_lag_p99_seconds',
+        'Probe start lag (actual minus planned), 99th percentile',
+        async () => (probeRunner.stats().lag.p99 ?? 0) / 1000,
+      );
+    }
     metrics.install(app);
     registerSystemRoutes(app, { db, metrics, version: VERSION });
     registerAuthRoutes(app, { auth, secureCookies: options.secureCookies ?? true });
@@ -100,6 +136,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     registerManifestRoutes(app, { manifests });
     registerSloRoutes(app, { slo });
     registerReportRoutes(app, { reports: new ReportService({ db, clock, journal }) });
+    registerProbeRoutes(app, { probes, runner: probeRunner });
     await serveWebUi(app, options.webRoot ?? join(PROJECT_ROOT, 'web', 'dist'));
     await app.ready();
 
@@ -121,6 +158,12 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       slo.start();
       puller.start();
     }
+    // Demo history goes in before the runner takes over the probes it describes.
+    const probeSimulator = options.simulateTraffic
+      ? startProbeSimulator({ db, clock, probes, onError: (error) => app.log.warn({ err: error }, 'probe demo failed') })
+      : null;
+    await probeSimulator?.ready;
+    probeRunner?.start();
     const simulator = options.simulateTraffic
       ? startSloSimulator({ slo, clock, onError: (error) => app.log.warn({ err: error }, 'traffic simulator tick failed') })
       : null;
@@ -135,6 +178,8 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       catalog,
       manifests,
       slo,
+      probes,
+      probeRunner,
       jobs,
       metrics,
       routes,
@@ -143,8 +188,10 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       async close() {
         feed.stop();
         await simulator?.stop();
+        await probeSimulator?.stop();
         await jobs.stop();
         await puller.stop();
+        await probeRunner?.stop();
         await slo.stop();
         await app.close();
         await db.close();

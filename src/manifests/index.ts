@@ -39,6 +39,15 @@ export {
   parseManifestFile,
   parseManifests,
 } from './parse.ts';
+export {
+  exportProbes,
+  type ProbeHandlerDeps,
+  type ProbePort,
+  probeDocument,
+  probeHandler,
+  type StoredProbe,
+} from './probe.handler.ts';
+export { PROBE_HANDLER, type ProbeFragment, registerProbeKinds } from './probe.kinds.ts';
 export { parseRef } from './refs.ts';
 export { parseSloManifests, type SloHandlerDeps, type SloObjects, type SloPort, sloHandler } from './slo.handler.ts';
 export { OPENSLO_V1, registerSloKinds, SLO_ANNOTATIONS, SLO_HANDLER, type SloFragment } from './slo.kinds.ts';

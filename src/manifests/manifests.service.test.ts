@@ -6,6 +6,7 @@ import { FakeClock } from '../core/clock.ts';
 import { InputError, NotAllowedError } from '../core/errors.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../db/testing.ts';
 import { Journal } from '../journal/journal.ts';
+import { ProbeService } from '../probes/probe.service.ts';
 import { SloService } from '../slo/slo.service.ts';
 import { readManifestFiles } from './files.ts';
 import { ManifestService } from './manifests.service.ts';
@@ -78,7 +79,9 @@ describe.each(testDialects)('ManifestService on %s', (dialect) => {
     const journal = new Journal(clock);
     catalog = new CatalogService({ db: tdb.db, clock, journal });
     // The examples hold SLOs too, so the SLO kinds are installed as the server installs them.
-    manifests = new ManifestService({ db: tdb.db, clock, catalog, slo: new SloService({ db: tdb.db, clock, journal, catalog }) });
+    const slo = new SloService({ db: tdb.db, clock, journal, catalog });
+    const probes = new ProbeService({ db: tdb.db, clock, journal, slo });
+    manifests = new ManifestService({ db: tdb.db, clock, catalog, slo, probes });
   });
   afterEach(async () => {
     await tdb.destroy();
@@ -306,7 +309,8 @@ metadata:
       const journal = new Journal(clock);
       const otherCatalog = new CatalogService({ db: fresh.db, clock, journal });
       const slo = new SloService({ db: fresh.db, clock, journal, catalog: otherCatalog });
-      const other = new ManifestService({ db: fresh.db, clock, catalog: otherCatalog, slo });
+      const probes = new ProbeService({ db: fresh.db, clock, journal, slo });
+      const other = new ManifestService({ db: fresh.db, clock, catalog: otherCatalog, slo, probes });
       const exported = [{ path: 'export.yaml', content: yaml }];
       await other.apply(admin, exported, defaults);
       expect((await other.plan(exported, defaults)).drift).toBe(false);

@@ -16,6 +16,8 @@ import {
   type PlanOptions,
 } from './kinds.ts';
 import { type ManifestFile, parseManifests } from './parse.ts';
+import { type ProbePort, probeHandler } from './probe.handler.ts';
+import { registerProbeKinds } from './probe.kinds.ts';
 import { type SloPort, sloHandler } from './slo.handler.ts';
 import { registerSloKinds } from './slo.kinds.ts';
 
@@ -51,6 +53,8 @@ export interface ManifestServiceDeps {
   handlers?: ManifestHandler[];
   /** With it, the SLO kinds (OpenSLO v1 and Vigil's) are read too, after the catalog's. */
   slo?: SloPort;
+  /** With it, `kind: Probe` is read too, after the catalog's and SLO kinds. */
+  probes?: ProbePort;
 }
 
 const EXPORT_HEADER = '# Vigil catalog, written by `vigil export`. `vigil apply -f` this file to recreate it.\n';
@@ -67,10 +71,12 @@ export class ManifestService {
     this.#db = deps.db;
     const kinds = deps.kinds ?? registerCatalogKinds(new KindRegistry());
     if (deps.slo && !deps.kinds) registerSloKinds(kinds);
+    if (deps.probes && !deps.kinds) registerProbeKinds(kinds);
     this.#kinds = kinds;
-    // SLOs name services, so the SLO handler runs after the catalog's, in the same transaction.
+    // SLOs and probes name services, so their handlers run after the catalog's, in the same transaction.
     const slo = deps.slo ? [sloHandler({ slo: deps.slo, catalog: deps.catalog }) as ManifestHandler] : [];
-    this.#handlers = [catalogHandler(deps.catalog) as ManifestHandler, ...slo, ...(deps.handlers ?? [])];
+    const probes = deps.probes ? [probeHandler({ probes: deps.probes, catalog: deps.catalog }) as ManifestHandler] : [];
+    this.#handlers = [catalogHandler(deps.catalog) as ManifestHandler, ...slo, ...probes, ...(deps.handlers ?? [])];
   }
 
   /** The kinds this service reads (for docs and error messages). */

@@ -6,6 +6,7 @@ import { FakeClock } from '../core/clock.ts';
 import { InputError } from '../core/errors.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../db/testing.ts';
 import { Journal } from '../journal/journal.ts';
+import { ProbeService } from '../probes/probe.service.ts';
 import { SloService, type SloState } from '../slo/slo.service.ts';
 import { readManifestFiles } from './files.ts';
 import { ManifestService } from './manifests.service.ts';
@@ -62,7 +63,8 @@ async function setup(dialect: 'sqlite' | 'postgres'): Promise<Setup> {
   const journal = new Journal(clock);
   const catalog = new CatalogService({ db: tdb.db, clock, journal });
   const slo = new SloService({ db: tdb.db, clock, journal, catalog });
-  return { tdb, catalog, slo, manifests: new ManifestService({ db: tdb.db, clock, catalog, slo }) };
+  const probes = new ProbeService({ db: tdb.db, clock, journal, slo });
+  return { tdb, catalog, slo, manifests: new ManifestService({ db: tdb.db, clock, catalog, slo, probes }) };
 }
 
 describe.each(testDialects)('SLO manifests on %s', (dialect) => {

@@ -21,6 +21,7 @@ import type { FieldChange, HandlerContext, HandlerPlan, Located, ManifestHandler
 import { KindRegistry } from './kinds.ts';
 import { exportOpenSlo, exportVigilSlo } from './openslo.export.ts';
 import { type FieldPath, issueAt, type ManifestDocument, type ManifestFile, manifestError, parseManifests } from './parse.ts';
+import { registerProbeKinds } from './probe.kinds.ts';
 import {
   type ConditionDraft,
   type Inline,
@@ -965,7 +966,7 @@ const NOTHING_STORED: SloState = { slis: [], slos: [], slas: [], dataSources: []
  * {@link InputError} whose issues carry file, line and field.
  */
 export function parseSloManifests(files: readonly ManifestFile[]): SloObjects {
-  const registry = registerSloKinds(registerCatalogKinds(new KindRegistry()));
+  const registry = registerProbeKinds(registerSloKinds(registerCatalogKinds(new KindRegistry())));
   const interpreted = registry.interpret(parseManifests(files));
   const fragments = (interpreted.get(SLO_HANDLER.name) ?? []) as Array<Located<SloFragment>>;
   const assembled = assemble(fragments, knownOf(NOTHING_STORED));

@@ -7,6 +7,7 @@ import type { Journal } from '../journal/journal.ts';
 import { LatencyHistogram } from '../slo/histogram.ts';
 import type { SloService } from '../slo/slo.service.ts';
 import { services as catalogServices, type ServiceRef } from '../slo/slo.store.ts';
+import { runCheck } from './checks.ts';
 import type {
   DailyUptimeOut,
   HeartbeatKeyOut,
@@ -59,8 +60,8 @@ export interface ProbeServiceDeps {
   journal: Journal;
   /** Probe SLIs are fed through it; absent in tests of the probes alone. */
   slo?: Pick<SloService, 'recordProbeChecks'>;
-  /** Runs a check on demand; the runner's check function. */
-  runCheck: (spec: ProbeSpec) => Promise<CheckResult>;
+  /** Runs a check on demand; by default the real check, timed by `clock`. */
+  runCheck?: (spec: ProbeSpec) => Promise<CheckResult>;
 }
 
 export function parseSpec(input: unknown, prefix = ''): ProbeSpec {
@@ -109,7 +110,7 @@ export class ProbeService {
   readonly #clock: Clock;
   readonly #journal: Journal;
   readonly #slo: ProbeServiceDeps['slo'];
-  readonly #runCheck: ProbeServiceDeps['runCheck'];
+  readonly #runCheck: NonNullable<ProbeServiceDeps['runCheck']>;
   readonly #listeners = new Set<() => void>();
 
   constructor(deps: ProbeServiceDeps) {
@@ -117,7 +118,7 @@ export class ProbeService {
     this.#clock = deps.clock;
     this.#journal = deps.journal;
     this.#slo = deps.slo;
-    this.#runCheck = deps.runCheck;
+    this.#runCheck = deps.runCheck ?? ((spec) => runCheck(spec, { clock: deps.clock }));
   }
 
   /** Called after any definition changes, so a runner on this replica picks it up at once. */
@@ -587,7 +588,7 @@ export class ProbeService {
 
     const from = now - WINDOW_MS['90d'];
     const [hours, changes, recent, open, slis] = await Promise.all([
-      store.readHours(ex, id, Math.floor(from / HOUR_MS), Math.floor(now / HOUR_MS) + 1),
+      store.readHours(ex, id, Math.floor(from / HOUR_MS), Math.floor(now / HOUR_MS) + 1, { histograms: false }),
       store.transitions(ex, id, { from }),
       store.transitions(ex, id, { limit: 20, order: 'desc' }),
       store.openAlert(ex, id),

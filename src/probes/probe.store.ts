@@ -415,10 +415,18 @@ export async function readMinutes(ex: Executor, probeId: string, fromMinute: num
   }));
 }
 
-export async function readHours(ex: Executor, probeId: string, fromHour: number, toHour: number): Promise<Bucket[]> {
+export async function readHours(
+  ex: Executor,
+  probeId: string,
+  fromHour: number,
+  toHour: number,
+  options: { histograms?: boolean } = {},
+): Promise<Bucket[]> {
+  const withHistograms = options.histograms ?? true;
   const rows = await ex
     .selectFrom('probe_hours')
-    .selectAll()
+    .select(['hour', 'total', 'ok'])
+    .$if(withHistograms, (q) => q.select('histogram'))
     .where('probe_id', '=', probeId)
     .where('hour', '>=', fromHour)
     .where('hour', '<', toHour)
@@ -429,7 +437,7 @@ export async function readHours(ex: Executor, probeId: string, fromHour: number,
     at: r.hour,
     total: Number(r.total),
     ok: Number(r.ok),
-    histogram: parseHistogram(r.histogram),
+    histogram: withHistograms ? parseHistogram((r as { histogram?: string | null }).histogram ?? null) : null,
   }));
 }
 
