@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyServerOptions } from 'fastify';
+import { registerAlertRoutes } from './alerts/alert.routes.ts';
+import { AlertService } from './alerts/alert.service.ts';
 import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { AuthService } from './auth/auth.service.ts';
 import { systemPrincipal } from './auth/principal.ts';
@@ -73,6 +75,7 @@ export interface Vigil {
   manifests: ManifestService;
   slo: SloService;
   probes: ProbeService;
+  alerts: AlertService;
   /** This replica's probe runner; null when probes do not run here. */
   probeRunner: ProbeRunner | null;
   jobs: JobQueue;
@@ -96,6 +99,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     const catalog = new CatalogService({ db, clock, journal });
     const slo = new SloService({ db, clock, journal, catalog });
     const probes = new ProbeService({ db, clock, journal, slo });
+    const alerts = new AlertService({ db, clock, journal });
     const manifests = new ManifestService({ db, clock, catalog, slo, probes });
     const jobs = new JobQueue({ db, clock });
     const metrics = new HttpMetrics();
@@ -137,6 +141,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     registerSloRoutes(app, { slo });
     registerReportRoutes(app, { reports: new ReportService({ db, clock, journal }) });
     registerProbeRoutes(app, { probes, runner: probeRunner });
+    registerAlertRoutes(app, { alerts });
     await serveWebUi(app, options.webRoot ?? join(PROJECT_ROOT, 'web', 'dist'));
     await app.ready();
 
@@ -179,6 +184,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       manifests,
       slo,
       probes,
+      alerts,
       probeRunner,
       jobs,
       metrics,
@@ -192,6 +198,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
         await jobs.stop();
         await puller.stop();
         await probeRunner?.stop();
+        await alerts.stop();
         await slo.stop();
         await app.close();
         await db.close();

@@ -17,6 +17,17 @@ export function registerServerCommand(program: Command): void {
     .option('--examples <dir>', 'manifests to load into an empty catalog (implies --demo)')
     .option('--insecure-cookies', 'send session cookies without the Secure attribute (plain HTTP on a non-localhost host)', false)
     .option('--log-level <level>', 'info, warn, error, debug', process.env.LOG_LEVEL ?? 'info')
+    .option('--no-probes', 'do not run probes on this replica (others sharing the database run them)')
+    .option(
+      '--probe-concurrency <n>',
+      'probe checks in flight at once (env VIGIL_PROBE_CONCURRENCY)',
+      process.env.VIGIL_PROBE_CONCURRENCY ?? '256',
+    )
+    .option(
+      '--probe-per-host <n>',
+      'probe checks in flight against one host (env VIGIL_PROBE_PER_HOST)',
+      process.env.VIGIL_PROBE_PER_HOST ?? '4',
+    )
     .action(
       async (opts: {
         port: string;
@@ -26,7 +37,22 @@ export function registerServerCommand(program: Command): void {
         examples?: string;
         insecureCookies: boolean;
         logLevel: string;
+        probes: boolean;
+        probeConcurrency: string;
+        probePerHost: string;
       }) => {
+        const positive = (text: string, flag: string): number => {
+          const n = Number(text);
+          if (!Number.isInteger(n) || n < 1) {
+            process.stderr.write(`${flag}: must be a whole number of at least 1 (got "${text}")\n`);
+            process.exit(3);
+          }
+          return n;
+        };
+        const probeConcurrency = {
+          overall: positive(opts.probeConcurrency, '--probe-concurrency'),
+          perHost: positive(opts.probePerHost, '--probe-per-host'),
+        };
         const examples = opts.examples ?? (opts.demo ? defaultExamplesDir() : null);
         const vigil = await startVigil({
           db: opts.db,
@@ -37,6 +63,8 @@ export function registerServerCommand(program: Command): void {
           secureCookies: !opts.insecureCookies,
           logger: { level: opts.logLevel },
           simulateTraffic: opts.demo,
+          probes: opts.probes,
+          probeConcurrency,
         });
         const url = `http://localhost:${new URL(vigil.url).port}`;
         const lines = [
@@ -46,7 +74,7 @@ export function registerServerCommand(program: Command): void {
           `  API reference: ${url}/api/docs`,
         ];
         if (vigil.examplesLoaded) lines.push(`  example organization loaded (${vigil.examplesLoaded.created} objects)`);
-        if (opts.demo) lines.push('  demo mode: simulated traffic feeds the example SLIs');
+        if (opts.demo) lines.push('  demo mode: simulated traffic feeds the example SLIs; probes check this server');
         if (vigil.adminToken) {
           lines.push(
             '',

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_foundation.ts';
 import * as m0002 from './migrations/0002_slo.ts';
 import * as m0003 from './migrations/0003_prometheus_pull.ts';
 import * as m0004 from './migrations/0004_probes.ts';
+import * as m0005 from './migrations/0005_alerts.ts';
 
 interface PortableMigration {
   // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was when written.
@@ -18,6 +19,7 @@ export const migrations: ReadonlyArray<[string, PortableMigration]> = [
   ['0002_slo', m0002],
   ['0003_prometheus_pull', m0003],
   ['0004_probes', m0004],
+  ['0005_alerts', m0005],
 ];
 
 function provider(dialect: Dialect): MigrationProvider {

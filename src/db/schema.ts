@@ -38,6 +38,9 @@ export interface Database {
   probe_results: ProbeResultsTable;
   probe_transitions: ProbeTransitionsTable;
   probe_alerts: ProbeAlertsTable;
+  integrations: IntegrationsTable;
+  alerts: AlertsTable;
+  alert_events: AlertEventsTable;
 }
 
 export interface UsersTable {
@@ -364,4 +367,64 @@ export interface ProbeAlertsTable {
   resolved_at: number | null;
   reason: string;
   excerpt: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts (0005_alerts)
+
+export interface IntegrationsTable {
+  id: string;
+  name: string;
+  service_id: string;
+  type: 'events-api-v2' | 'alertmanager' | 'webhook';
+  key_hash: string;
+  /** The key's first characters, to tell keys apart in lists. */
+  key_hint: string;
+  /** JSON: the webhook mapping, or `{}`. */
+  config: string;
+  rate_limit_per_minute: number;
+  source: string | null;
+  created_at: number;
+  updated_at: number;
+  revoked_at: number | null;
+}
+
+export interface AlertsTable {
+  id: string;
+  service_id: string;
+  integration_id: string | null;
+  origin: string;
+  dedup_key: string;
+  status: 'triggered' | 'acknowledged' | 'resolved';
+  severity: 'critical' | 'error' | 'warning' | 'info';
+  summary: string;
+  source: string | null;
+  component: string | null;
+  grp: string | null;
+  class: string | null;
+  /** JSON object. */
+  details: string;
+  /** JSON arrays. */
+  links: string;
+  images: string;
+  /** JSON object of string labels (Alertmanager labels, or derived from the payload). */
+  labels: string;
+  created_at: number;
+  last_event_at: number;
+  event_count: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+}
+
+export interface AlertEventsTable {
+  id: string;
+  alert_id: string | null;
+  integration_id: string | null;
+  received_at: number;
+  action: string;
+  dedup_key: string;
+  /** The event as received (JSON). */
+  payload: string;
 }

@@ -35,6 +35,11 @@ export const icons = {
       <circle cx="12" cy="12" r="0.8" />
     </Icon>
   ),
+  probes: (
+    <Icon>
+      <path d="M2 12h4l2.5-6 4 12 3-9 1.5 3H22" />
+    </Icon>
+  ),
   nines: (
     <Icon>
       <rect x="4" y="3" width="16" height="18" rx="2" />

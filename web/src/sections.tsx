@@ -6,6 +6,8 @@ import { ConwayPage } from './pages/Conway.tsx';
 import { EntityPage } from './pages/Entity.tsx';
 import { NinesPage } from './pages/Nines.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
+import { ProbePage } from './pages/Probe.tsx';
+import { ProbesPage } from './pages/Probes.tsx';
 import { ReportsPage } from './pages/Reports.tsx';
 import { SloPage } from './pages/Slo.tsx';
 import { SlosPage } from './pages/Slos.tsx';
@@ -39,6 +41,15 @@ export const SECTIONS: Section[] = [
     routes: [
       { route: route('/slos'), render: () => <SlosPage /> },
       { route: route('/slos/:name'), render: (p) => <SloPage key={p.name} name={p.name ?? ''} /> },
+    ],
+  },
+  {
+    path: '/probes',
+    label: 'Probes',
+    icon: icons.probes,
+    routes: [
+      { route: route('/probes'), render: () => <ProbesPage /> },
+      { route: route('/probes/:name'), render: (p) => <ProbePage key={p.name} name={p.name ?? ''} /> },
     ],
   },
   {

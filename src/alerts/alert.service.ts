@@ -1,0 +1,534 @@
+import { createHash } from 'node:crypto';
+import { assertCanWriteOwned, type Principal } from '../auth/principal.ts';
+import type { Clock } from '../core/clock.ts';
+import { ConflictError, InputError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
+import { newId, newSecret } from '../core/ids.ts';
+import { type Db, type Executor, isUniqueViolation } from '../db/database.ts';
+import type { Journal } from '../journal/journal.ts';
+import { services as catalogServices } from '../slo/slo.store.ts';
+import { type AlertStatus, type IntegrationType, type NormalizedEvent, SEVERITIES, type Severity } from './alert.model.ts';
+import * as store from './alert.store.ts';
+
+/**
+ * Alerts: integrations that let other tools send them, ingestion that makes every accepted
+ * event durable before it is acknowledged, deduplication by key, and acknowledge/resolve.
+ *
+ * Events are applied through a small group commit: events arriving within a couple of
+ * milliseconds share one transaction, applied in arrival order, and every sender's request
+ * returns only after that transaction commits. Batches are applied one after another, so events
+ * with the same dedup key are applied in the order they were received.
+ */
+
+export interface AlertOut {
+  id: string;
+  service: string;
+  integration: string | null;
+  origin: string;
+  dedupKey: string;
+  status: AlertStatus;
+  severity: Severity;
+  summary: string;
+  source: string | null;
+  component: string | null;
+  group: string | null;
+  class: string | null;
+  details: Record<string, unknown>;
+  links: Array<{ href: string; text?: string }>;
+  images: Array<{ src: string; href?: string; alt?: string }>;
+  labels: Record<string, string>;
+  createdAt: number;
+  lastEventAt: number;
+  eventCount: number;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  resolvedAt: number | null;
+  resolvedBy: string | null;
+}
+
+export interface IntegrationOut {
+  name: string;
+  service: string;
+  type: IntegrationType;
+  /** The key's first characters, to tell keys apart. */
+  keyHint: string;
+  rateLimitPerMinute: number;
+  createdAt: number;
+  revokedAt: number | null;
+  source: string | null;
+}
+
+export interface IntegrationKeyOut {
+  integration: IntegrationOut;
+  /** Shown once: only its hash is stored. */
+  key: string;
+  /** Where the sender posts, relative to Vigil's URL. */
+  path: string;
+}
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
+const KEY_CACHE_MS = 5_000;
+const BATCH_MAX = 500;
+const BATCH_WAIT_MS = 2;
+
+const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+function pathFor(type: IntegrationType, key: string): string {
+  switch (type) {
+    case 'events-api-v2':
+      return '/v2/enqueue';
+    case 'alertmanager':
+      return `/api/v1/integrations/alertmanager/${key}`;
+    case 'webhook':
+      return `/api/v1/integrations/webhook/${key}`;
+  }
+}
+
+interface Pending {
+  serviceId: string;
+  integration: store.IntegrationRow | null;
+  origin: string;
+  actor: string;
+  event: NormalizedEvent;
+  receivedAt: number;
+  settle: (error: unknown, alertId?: string | null) => void;
+}
+
+export class AlertService {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #journal: Journal;
+  readonly #keys = new Map<string, { row: store.IntegrationRow | null; until: number }>();
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  #queue: Pending[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(deps: { db: Db; clock: Clock; journal: Journal }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#journal = deps.journal;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Integrations
+
+  async createIntegration(
+    p: Principal,
+    input: { name: string; service: string; type: IntegrationType; rateLimitPerMinute?: number; source?: string | null },
+  ): Promise<IntegrationKeyOut> {
+    const now = this.#clock.now();
+    const key = newSecret('vik', 24);
+    try {
+      await this.#db.kysely.transaction().execute(async (trx) => {
+        const service = (await catalogServices(trx, [input.service])).get(input.service);
+        if (!service) throw InputError.field('service', `no catalog service named "${input.service}"`);
+        assertCanWriteOwned(p, service.ownerTeamId, `service:${service.name}`);
+        if (await store.integrationByName(trx, input.name))
+          throw new ConflictError(`an integration named "${input.name}" already exists`);
+        const id = newId(now);
+        await store.insertIntegration(trx, {
+          id,
+          name: input.name,
+          service_id: service.id,
+          type: input.type,
+          key_hash: hashKey(key),
+          key_hint: key.slice(0, 8),
+          config: '{}',
+          rate_limit_per_minute: input.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+          source: input.source ?? null,
+          created_at: now,
+          updated_at: now,
+          revoked_at: null,
+        });
+        await this.#journal.append(trx, {
+          kind: 'integration.created',
+          actor: p.actor,
+          serviceId: service.id,
+          subjectType: 'integration',
+          subjectId: id,
+          data: { name: input.name, type: input.type },
+        });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`an integration named "${input.name}" already exists`);
+      throw error;
+    }
+    return { integration: await this.integration(input.name), key, path: pathFor(input.type, key) };
+  }
+
+  async integration(name: string): Promise<IntegrationOut> {
+    const found = (await store.listIntegrations(this.#db.kysely)).find((i) => i.name === name);
+    if (!found) throw new NotFoundError(`no integration named "${name}"`);
+    return integrationOut(found, found.service ?? '');
+  }
+
+  async listIntegrations(): Promise<IntegrationOut[]> {
+    return (await store.listIntegrations(this.#db.kysely)).map((r) => integrationOut(r, r.service ?? ''));
+  }
+
+  /** A new key for the integration; the old one stops working at once (within the key cache on other replicas). */
+  async rotateIntegration(p: Principal, name: string): Promise<IntegrationKeyOut> {
+    const key = newSecret('vik', 24);
+    const row = await this.#changeIntegration(p, name, 'integration.rotated', {
+      key_hash: hashKey(key),
+      key_hint: key.slice(0, 8),
+      revoked_at: null,
+    });
+    return { integration: await this.integration(name), key, path: pathFor(row.type, key) };
+  }
+
+  async revokeIntegration(p: Principal, name: string): Promise<IntegrationOut> {
+    await this.#changeIntegration(p, name, 'integration.revoked', { revoked_at: this.#clock.now() });
+    return this.integration(name);
+  }
+
+  async #changeIntegration(
+    p: Principal,
+    name: string,
+    kind: string,
+    patch: Parameters<typeof store.updateIntegration>[2],
+  ): Promise<store.IntegrationRow> {
+    const row = await this.#db.kysely.transaction().execute(async (trx) => {
+      const found = await store.integrationByName(trx, name);
+      if (!found) throw new NotFoundError(`no integration named "${name}"`);
+      const owner = await trx
+        .selectFrom('catalog_entities')
+        .select(['owner_team_id', 'name'])
+        .where('id', '=', found.service_id)
+        .executeTakeFirst();
+      if (owner) assertCanWriteOwned(p, owner.owner_team_id, `service:${owner.name}`);
+      await store.updateIntegration(trx, found.id, { ...patch, updated_at: this.#clock.now() });
+      await this.#journal.append(trx, {
+        kind,
+        actor: p.actor,
+        serviceId: found.service_id,
+        subjectType: 'integration',
+        subjectId: found.id,
+        data: { name },
+      });
+      return found;
+    });
+    this.#keys.clear();
+    return row;
+  }
+
+  /** The live integration a key belongs to; unknown and revoked keys are refused alike. */
+  async authenticate(key: string, type?: IntegrationType): Promise<store.IntegrationRow> {
+    const now = this.#clock.now();
+    const hash = hashKey(key);
+    let cached = this.#keys.get(hash);
+    if (!cached || cached.until <= now) {
+      const row = (await store.integrationByHash(this.#db.kysely, hash)) ?? null;
+      cached = { row, until: now + KEY_CACHE_MS };
+      if (this.#keys.size > 10_000) this.#keys.clear();
+      this.#keys.set(hash, cached);
+    }
+    const row = cached.row;
+    if (!row || row.revoked_at !== null) throw new UnauthenticatedError('unknown or revoked integration key');
+    if (type && row.type !== type && !(type === 'events-api-v2' && row.type === 'alertmanager')) {
+      throw new UnauthenticatedError(`this key belongs to a ${row.type} integration`);
+    }
+    return row;
+  }
+
+  /**
+   * Takes `n` events from the integration's token bucket (its per-minute limit, refilled
+   * continuously); when the bucket is short, how many seconds until it holds enough.
+   */
+  admit(integration: store.IntegrationRow, n = 1): { ok: true } | { ok: false; retryAfterSeconds: number } {
+    const now = this.#clock.now();
+    const capacity = Math.max(1, integration.rate_limit_per_minute);
+    const perMs = capacity / 60_000;
+    const b = this.#buckets.get(integration.id) ?? { tokens: capacity, at: now };
+    b.tokens = Math.min(capacity, b.tokens + (now - b.at) * perMs);
+    b.at = now;
+    this.#buckets.set(integration.id, b);
+    if (b.tokens >= n) {
+      b.tokens -= n;
+      return { ok: true };
+    }
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((n - b.tokens) / perMs / 1000)) };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Ingestion
+
+  /** Applies events from an integration; resolves once they are committed (durable). */
+  submit(integration: store.IntegrationRow, events: readonly NormalizedEvent[], origin: string): Promise<Array<string | null>> {
+    return Promise.all(
+      events.map((event) => this.#enqueue(integration.service_id, integration, origin, `integration:${integration.name}`, event)),
+    );
+  }
+
+  /** Raises, acknowledges or resolves an alert from one of Vigil's own sources (probes, SLOs). */
+  raise(serviceId: string, origin: string, event: NormalizedEvent): Promise<string | null> {
+    return this.#enqueue(serviceId, null, origin, `system:${origin}`, event);
+  }
+
+  #enqueue(
+    serviceId: string,
+    integration: store.IntegrationRow | null,
+    origin: string,
+    actor: string,
+    event: NormalizedEvent,
+  ): Promise<string | null> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({
+        serviceId,
+        integration,
+        origin,
+        actor,
+        event,
+        receivedAt: this.#clock.now(),
+        settle: (error, id) => (error ? reject(error) : resolve(id ?? null)),
+      });
+      if (this.#queue.length >= BATCH_MAX) this.#flushSoon(0);
+      else this.#flushSoon(BATCH_WAIT_MS);
+    });
+  }
+
+  #flushSoon(ms: number): void {
+    if (this.#timer && ms > 0) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      const batch = this.#queue.splice(0, this.#queue.length);
+      if (batch.length === 0) return;
+      this.#chain = this.#chain.then(() => this.#apply(batch));
+    }, ms);
+  }
+
+  /** Waits until every event handed in so far is committed. */
+  async drain(): Promise<void> {
+    if (this.#queue.length > 0) this.#flushSoon(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.#chain;
+  }
+
+  async #apply(batch: Pending[]): Promise<void> {
+    try {
+      const ids = await this.#db.kysely.transaction().execute(async (trx) => {
+        const out: Array<string | null> = [];
+        const events: Parameters<typeof store.insertEvents>[1][number][] = [];
+        for (const item of batch) {
+          const id = await this.#applyOne(trx, item);
+          out.push(id);
+          events.push({
+            id: newId(item.receivedAt),
+            alert_id: id,
+            integration_id: item.integration?.id ?? null,
+            received_at: item.receivedAt,
+            action: item.event.action,
+            dedup_key: item.event.dedupKey,
+            payload: JSON.stringify(item.event.raw ?? null),
+          });
+        }
+        await store.insertEvents(trx, events);
+        return out;
+      });
+      batch.forEach((item, i) => item.settle(null, ids[i]));
+    } catch (error) {
+      for (const item of batch) item.settle(error);
+    }
+  }
+
+  async #applyOne(trx: Executor, item: Pending): Promise<string | null> {
+    const { event: e, serviceId } = item;
+    const now = item.receivedAt;
+    const open = await store.openAlert(trx, serviceId, e.dedupKey);
+    if (e.action === 'trigger') {
+      if (open) {
+        await store.updateAlert(trx, open.id, {
+          last_event_at: now,
+          event_count: open.event_count + 1,
+          severity: e.severity ?? open.severity,
+          summary: e.summary ?? open.summary,
+          details: JSON.stringify(e.details),
+          labels: JSON.stringify({ ...JSON.parse(open.labels), ...e.labels }),
+        });
+        return open.id;
+      }
+      const row: store.AlertRow = {
+        id: newId(now),
+        service_id: serviceId,
+        integration_id: item.integration?.id ?? null,
+        origin: item.origin,
+        dedup_key: e.dedupKey,
+        status: 'triggered',
+        severity: e.severity ?? 'error',
+        summary: e.summary ?? e.dedupKey,
+        source: e.source,
+        component: e.component,
+        grp: e.group,
+        class: e.class,
+        details: JSON.stringify(e.details),
+        links: JSON.stringify(e.links),
+        images: JSON.stringify(e.images),
+        labels: JSON.stringify(e.labels),
+        created_at: now,
+        last_event_at: now,
+        event_count: 1,
+        acknowledged_at: null,
+        acknowledged_by: null,
+        resolved_at: null,
+        resolved_by: null,
+      };
+      if (!(await store.insertAlert(trx, row))) {
+        // Another replica opened it between our read and insert: this event joins that alert.
+        const winner = await store.openAlert(trx, serviceId, e.dedupKey);
+        if (winner) await store.updateAlert(trx, winner.id, { last_event_at: now, event_count: winner.event_count + 1 });
+        return winner?.id ?? null;
+      }
+      await this.#journalAlert(trx, 'triggered', row, item.actor);
+      return row.id;
+    }
+    if (!open) return null;
+    if (e.action === 'acknowledge') {
+      if (open.status === 'triggered') {
+        await store.updateAlert(trx, open.id, {
+          status: 'acknowledged',
+          acknowledged_at: now,
+          acknowledged_by: item.actor,
+          last_event_at: now,
+          event_count: open.event_count + 1,
+        });
+        await this.#journalAlert(trx, 'acknowledged', open, item.actor);
+      }
+      return open.id;
+    }
+    await store.updateAlert(trx, open.id, {
+      status: 'resolved',
+      resolved_at: now,
+      resolved_by: item.actor,
+      last_event_at: now,
+      event_count: open.event_count + 1,
+    });
+    await this.#journalAlert(trx, 'resolved', open, item.actor);
+    return open.id;
+  }
+
+  #journalAlert(
+    trx: Executor,
+    verb: 'triggered' | 'acknowledged' | 'resolved',
+    row: store.AlertRow,
+    actor: string,
+  ): Promise<void> {
+    return this.#journal.append(trx, {
+      kind: `alert.${verb}`,
+      actor,
+      serviceId: row.service_id,
+      subjectType: 'alert',
+      subjectId: row.id,
+      data: { dedupKey: row.dedup_key, summary: row.summary, severity: row.severity, origin: row.origin },
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // People acting on alerts
+
+  async acknowledge(p: Principal, id: string): Promise<AlertOut> {
+    return this.#act(p, id, 'acknowledged');
+  }
+
+  async resolve(p: Principal, id: string): Promise<AlertOut> {
+    return this.#act(p, id, 'resolved');
+  }
+
+  async #act(p: Principal, id: string, to: 'acknowledged' | 'resolved'): Promise<AlertOut> {
+    await this.drain();
+    await this.#db.kysely.transaction().execute(async (trx) => {
+      const row = await store.alertById(trx, id);
+      if (!row) throw new NotFoundError(`no alert with id "${id}"`);
+      if (row.status === 'resolved') throw new ConflictError('the alert is already resolved');
+      if (to === 'acknowledged' && row.status === 'acknowledged') return;
+      const now = this.#clock.now();
+      await store.updateAlert(
+        trx,
+        id,
+        to === 'acknowledged'
+          ? { status: to, acknowledged_at: now, acknowledged_by: p.actor }
+          : { status: to, resolved_at: now, resolved_by: p.actor },
+      );
+      await this.#journalAlert(trx, to, row, p.actor);
+    });
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<AlertOut> {
+    const row = await store.alertById(this.#db.kysely, id);
+    if (!row) throw new NotFoundError(`no alert with id "${id}"`);
+    const [out] = await this.#out([row]);
+    return out as AlertOut;
+  }
+
+  async list(
+    q: { status?: readonly AlertStatus[]; service?: string; limit?: number; offset?: number } = {},
+  ): Promise<{ items: AlertOut[]; total: number; limit: number; offset: number }> {
+    const ex = this.#db.kysely;
+    const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
+    const offset = Math.max(q.offset ?? 0, 0);
+    let serviceIds: string[] | undefined;
+    if (q.service !== undefined) {
+      const found = (await catalogServices(ex, [q.service])).get(q.service);
+      serviceIds = found ? [found.id] : [];
+    }
+    const page = await store.listAlerts(ex, { status: q.status, serviceIds }, { limit, offset });
+    return { items: await this.#out(page.rows), total: page.total, limit, offset };
+  }
+
+  async #out(rows: readonly store.AlertRow[]): Promise<AlertOut[]> {
+    const ex = this.#db.kysely;
+    const serviceIds = [...new Set(rows.map((r) => r.service_id))];
+    const integrationIds = [...new Set(rows.map((r) => r.integration_id).filter((x): x is string => x !== null))];
+    const [services, integrations] = await Promise.all([
+      serviceIds.length ? ex.selectFrom('catalog_entities').select(['id', 'name']).where('id', 'in', serviceIds).execute() : [],
+      integrationIds.length
+        ? ex.selectFrom('integrations').select(['id', 'name']).where('id', 'in', integrationIds).execute()
+        : [],
+    ]);
+    const sName = new Map(services.map((s) => [s.id, s.name]));
+    const iName = new Map(integrations.map((i) => [i.id, i.name]));
+    return rows.map((r) => ({
+      id: r.id,
+      service: sName.get(r.service_id) ?? '',
+      integration: r.integration_id ? (iName.get(r.integration_id) ?? null) : null,
+      origin: r.origin,
+      dedupKey: r.dedup_key,
+      status: r.status,
+      severity: SEVERITIES.includes(r.severity) ? r.severity : 'error',
+      summary: r.summary,
+      source: r.source,
+      component: r.component,
+      group: r.grp,
+      class: r.class,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+      links: JSON.parse(r.links) as AlertOut['links'],
+      images: JSON.parse(r.images) as AlertOut['images'],
+      labels: JSON.parse(r.labels) as Record<string, string>,
+      createdAt: r.created_at,
+      lastEventAt: r.last_event_at,
+      eventCount: r.event_count,
+      acknowledgedAt: r.acknowledged_at,
+      acknowledgedBy: r.acknowledged_by,
+      resolvedAt: r.resolved_at,
+      resolvedBy: r.resolved_by,
+    }));
+  }
+
+  async stop(): Promise<void> {
+    await this.drain();
+  }
+}
+
+function integrationOut(r: store.IntegrationRow, service: string): IntegrationOut {
+  return {
+    name: r.name,
+    service,
+    type: r.type,
+    keyHint: r.key_hint,
+    rateLimitPerMinute: r.rate_limit_per_minute,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+    source: r.source,
+  };
+}

@@ -1,0 +1,126 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { AlertsTable, IntegrationsTable } from '../db/schema.ts';
+
+/** Alert storage. Every function takes an executor so callers compose them into transactions. */
+
+export type AlertRow = AlertsTable;
+export type IntegrationRow = IntegrationsTable;
+
+export async function insertIntegration(ex: Executor, row: IntegrationRow): Promise<void> {
+  await ex.insertInto('integrations').values(row).execute();
+}
+
+export async function integrationByHash(ex: Executor, keyHash: string): Promise<IntegrationRow | undefined> {
+  return ex.selectFrom('integrations').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+}
+
+export async function integrationByName(ex: Executor, name: string): Promise<IntegrationRow | undefined> {
+  return ex.selectFrom('integrations').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function listIntegrations(ex: Executor): Promise<Array<IntegrationRow & { service: string | null }>> {
+  return ex
+    .selectFrom('integrations')
+    .leftJoin('catalog_entities', 'catalog_entities.id', 'integrations.service_id')
+    .selectAll('integrations')
+    .select('catalog_entities.name as service')
+    .orderBy('integrations.name')
+    .execute();
+}
+
+export async function updateIntegration(
+  ex: Executor,
+  id: string,
+  patch: Partial<
+    Pick<IntegrationRow, 'key_hash' | 'key_hint' | 'revoked_at' | 'updated_at' | 'rate_limit_per_minute' | 'config'>
+  >,
+): Promise<void> {
+  await ex.updateTable('integrations').set(patch).where('id', '=', id).execute();
+}
+
+/** The open (triggered or acknowledged) alert of a service with this dedup key. */
+export async function openAlert(ex: Executor, serviceId: string, dedupKey: string): Promise<AlertRow | undefined> {
+  return ex
+    .selectFrom('alerts')
+    .selectAll()
+    .where('service_id', '=', serviceId)
+    .where('dedup_key', '=', dedupKey)
+    .where('status', '<>', 'resolved')
+    .executeTakeFirst();
+}
+
+/** Inserts unless an open alert holds the dedup key (another replica may have just opened it). */
+export async function insertAlert(ex: Executor, row: AlertRow): Promise<boolean> {
+  const inserted = await ex
+    .insertInto('alerts')
+    .values(row)
+    .onConflict((oc) => oc.columns(['service_id', 'dedup_key']).where(sql.ref('status'), '<>', sql.lit('resolved')).doNothing())
+    .returning('id')
+    .execute();
+  return inserted.length > 0;
+}
+
+export async function updateAlert(ex: Executor, id: string, patch: Partial<AlertRow>): Promise<void> {
+  await ex.updateTable('alerts').set(patch).where('id', '=', id).execute();
+}
+
+export async function alertById(ex: Executor, id: string): Promise<AlertRow | undefined> {
+  return ex.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface AlertFilter {
+  status?: readonly AlertRow['status'][];
+  serviceIds?: readonly string[];
+  since?: number;
+}
+
+export async function listAlerts(
+  ex: Executor,
+  f: AlertFilter,
+  page: { limit: number; offset: number },
+): Promise<{ rows: AlertRow[]; total: number }> {
+  let q = ex.selectFrom('alerts');
+  if (f.status && f.status.length > 0) q = q.where('status', 'in', [...f.status]);
+  if (f.serviceIds) q = q.where('service_id', 'in', f.serviceIds.length > 0 ? [...f.serviceIds] : ['']);
+  if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
+  const [rows, count] = await Promise.all([
+    q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute(),
+    q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+export async function insertEvents(
+  ex: Executor,
+  rows: ReadonlyArray<{
+    id: string;
+    alert_id: string | null;
+    integration_id: string | null;
+    received_at: number;
+    action: string;
+    dedup_key: string;
+    payload: string;
+  }>,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500)
+    await ex
+      .insertInto('alert_events')
+      .values(rows.slice(i, i + 500))
+      .execute();
+}
+
+export async function eventsOf(
+  ex: Executor,
+  alertId: string,
+  limit = 100,
+): Promise<Array<{ id: string; received_at: number; action: string; payload: string }>> {
+  return ex
+    .selectFrom('alert_events')
+    .select(['id', 'received_at', 'action', 'payload'])
+    .where('alert_id', '=', alertId)
+    .orderBy('received_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
