@@ -326,7 +326,7 @@ export class AlertService {
         await store.insertEvents(trx, events);
         return out;
       });
-      batch.forEach((item, i) => item.settle(null, ids[i]));
+      for (const [i, item] of batch.entries()) item.settle(null, ids[i]);
     } catch (error) {
       for (const item of batch) item.settle(error);
     }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCatalogCommands } from '../catalog/catalog.cli.ts';
 import { VigilError } from '../core/errors.ts';
 import { registerManifestCommands } from '../manifests/manifests.cli.ts';
+import { registerProbeCommands } from '../probes/probe.cli.ts';
 import { VERSION } from '../server.ts';
 import { registerNinesCommand } from '../slo/nines.cli.ts';
 import { registerReportCommands } from '../slo/reports.cli.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerNinesCommand(program);
   registerRulesCommand(program);
   registerReportCommands(program);
+  registerProbeCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

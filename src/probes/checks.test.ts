@@ -178,6 +178,68 @@ describe('runCheck http', () => {
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(/ECONNREFUSED/);
   });
+
+  it('sends its own headers and body, a probe header replacing the default whatever its case', async () => {
+    const seen: { method?: string; headers?: http.IncomingHttpHeaders; body?: string }[] = [];
+    const echo = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      req.on('end', () => {
+        seen.push({ method: req.method, headers: req.headers, body });
+        res.end('ok');
+      });
+    });
+    const port = await listen(echo);
+    const r = await runCheck(
+      probe({
+        type: 'http',
+        http: {
+          url: `http://user:p%40ss@127.0.0.1:${port}/in?q=1`,
+          method: 'POST',
+          headers: { 'User-Agent': 'custom/2', 'X-Token': 't' },
+          body: '{"a":1}',
+        },
+      }),
+    );
+    expect(r).toMatchObject({ ok: true, status: 200, bodyExcerpt: 'ok' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      method: 'POST',
+      body: '{"a":1}',
+      headers: {
+        'user-agent': 'custom/2',
+        'x-token': 't',
+        'content-length': '7',
+        connection: 'close',
+        authorization: `Basic ${Buffer.from('user:p@ss').toString('base64')}`,
+      },
+    });
+  });
+
+  it('leaves no socket open after a check, a timeout or an abandoned handshake', async () => {
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    // Reads and never answers: a TLS handshake against it stalls. Reading lets it see the probe hang up.
+    const mute = net.createServer((socket) => socket.resume().on('error', () => undefined));
+    const mutePort = await listen(mute);
+    const before = sockets();
+    const results = await Promise.all([
+      runCheck(probe({ type: 'http', http: { url: url('/ok') } })),
+      runCheck(probe({ type: 'http', timeout: '200ms', http: { url: url('/hang') } })),
+      runCheck(probe({ type: 'http', timeout: '200ms', http: { url: url('/hang-body') } })),
+      runCheck(probe({ type: 'http', timeout: '200ms', http: { url: `https://127.0.0.1:${mutePort}/` } })),
+    ]);
+    expect(results.map((r) => r.error)).toEqual([
+      undefined,
+      'timed out after 200ms',
+      'timed out after 200ms',
+      'timed out after 200ms',
+    ]);
+    // Both ends of every connection close within a few turns of the event loop.
+    for (let i = 0; i < 50 && sockets() > before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sockets()).toBeLessThanOrEqual(before);
+  });
 });
 
 describe('runCheck https and tls', () => {

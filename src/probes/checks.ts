@@ -1,9 +1,10 @@
-import { Resolver } from 'node:dns/promises';
-import http from 'node:http';
-import https from 'node:https';
+import { ADDRCONFIG, type LookupAddress } from 'node:dns';
+import { lookup, Resolver } from 'node:dns/promises';
+import { once } from 'node:events';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
+import { Client, type Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { type Condition, evaluateCondition, type ProbeObservation, parseConditions } from './conditions.ts';
 import type {
@@ -100,6 +101,13 @@ function runByType(spec: ProbeSpec, signal: AbortSignal, at: number, reasonOf: (
       return runDns(required(spec.dns, 'dns'), signal, reasonOf);
     case 'tls':
       return runTls(required(spec.tls, 'tls'), signal, at, reasonOf);
+    case 'heartbeat':
+      // Heartbeats are pushed to Vigil; there is nothing to run.
+      return Promise.resolve({
+        phases: { dnsMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0 },
+        observation: { connected: false },
+        error: 'a heartbeat is pinged by its job, not run by Vigil',
+      });
   }
 }
 
@@ -129,30 +137,39 @@ function errorMessage(err: unknown): string {
   return String(err);
 }
 
+/** When each phase of a connection ended; a phase that never happened has no mark and counts as 0. */
+interface PhaseMarks {
+  start: number;
+  lookup?: number;
+  connect?: number;
+  secure?: number;
+}
+
+function phasesFrom(marks: PhaseMarks, firstByte?: number): Outcome['phases'] {
+  const resolved = marks.lookup ?? marks.start;
+  const connected = marks.connect ?? resolved;
+  const secured = marks.secure ?? connected;
+  return {
+    dnsMs: round(resolved - marks.start),
+    connectMs: round(Math.max(0, connected - resolved)),
+    tlsMs: round(Math.max(0, secured - connected)),
+    firstByteMs: firstByte === undefined ? 0 : round(Math.max(0, firstByte - secured)),
+  };
+}
+
 /** Times the socket phases from socket events; a fresh socket per check so every phase happens. */
 function socketTimer(socket: net.Socket, start: number) {
-  const marks = { lookup: start, connect: start, secure: start };
-  let looked = false;
+  const marks: PhaseMarks = { start };
   socket.once('lookup', () => {
-    looked = true;
     marks.lookup = performance.now();
   });
   socket.once('connect', () => {
     marks.connect = performance.now();
-    marks.secure = marks.connect;
   });
   socket.once('secureConnect', () => {
     marks.secure = performance.now();
   });
-  return {
-    marks,
-    phases: (firstByte?: number): Outcome['phases'] => ({
-      dnsMs: looked ? round(marks.lookup - start) : 0,
-      connectMs: round(Math.max(0, marks.connect - (looked ? marks.lookup : start))),
-      tlsMs: round(Math.max(0, marks.secure - marks.connect)),
-      firstByteMs: firstByte === undefined ? 0 : round(Math.max(0, firstByte - marks.secure)),
-    }),
-  };
+  return { phases: (firstByte?: number) => phasesFrom(marks, firstByte) };
 }
 
 function certificateExpiry(socket: tls.TLSSocket): number | undefined {
@@ -186,91 +203,238 @@ async function runHttp(spec: HttpProbeSpec, signal: AbortSignal, reasonOf: () =>
   }
 }
 
-function httpOnce(
+/** The connection one HTTP exchange runs on, as far as it got. */
+interface HttpConnection {
+  marks: PhaseMarks;
+  /** Set once the connector was asked for a socket: there is never a second connection. */
+  opened: boolean;
+  /** Set when the exchange is over; a lookup finishing after that opens no socket. */
+  done: boolean;
+  raw?: net.Socket;
+  secure?: tls.TLSSocket;
+  ip?: string;
+  certificateExpiresAt?: number;
+}
+
+/**
+ * One request on a connection of its own: an undici Client per exchange whose connector does
+ * the lookup, the TCP connect and the TLS handshake here, so every check times all three (no
+ * pooling, which would hide them and keep dead targets' sockets). The client and the sockets are
+ * destroyed before this returns, whatever happened.
+ */
+async function httpOnce(
   url: URL,
-  method: string,
+  method: HttpProbeSpec['method'],
   body: string | undefined,
   spec: HttpProbeSpec,
   signal: AbortSignal,
   reasonOf: () => string,
 ): Promise<Outcome & { location?: string }> {
-  return new Promise((resolve) => {
-    const start = performance.now();
-    const isHttps = url.protocol === 'https:';
-    let timer: ReturnType<typeof socketTimer> | undefined;
-    let ip: string | undefined;
-    let certificateExpiresAt: number | undefined;
+  const conn: HttpConnection = { marks: { start: performance.now() }, opened: false, done: false };
+  const client = new Client(url.origin, {
+    connect: (options, callback) => {
+      openConnection(url, options.servername ?? undefined, spec.tlsVerify, conn, signal).then(
+        (socket) => callback(null, socket),
+        (err: Error) => callback(err, null),
+      );
+    },
+    // The check's signal bounds every phase; undici's own timers would only race it.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  const outcome = (o: Omit<Outcome, 'phases'> & { location?: string }, firstByte?: number) => ({
+    phases: phasesFrom(conn.marks, firstByte),
+    ...(conn.certificateExpiresAt !== undefined ? { certificateExpiresAt: conn.certificateExpiresAt } : {}),
+    ...o,
+  });
+  try {
+    const res = await exchange(
+      client,
+      {
+        path: `${url.pathname}${url.search}`,
+        method,
+        headers: requestHeaders(url, spec.headers),
+        body: body ?? null,
+        // `connection: close`: the connection serves this one request.
+        reset: true,
+      },
+      spec.maxBodyBytes,
+      signal,
+    );
+    const location = res.location;
+    const observation: Outcome['observation'] = {
+      connected: true,
+      status: res.status,
+      body: res.body.toString('utf8'),
+      ...(conn.ip ? { ip: conn.ip } : {}),
+    };
+    return outcome({ observation, bodyTruncated: res.truncated, ...(location ? { location } : {}) }, res.firstByte);
+  } catch (err) {
+    return outcome({
+      observation: { connected: conn.marks.connect !== undefined, ...(conn.ip ? { ip: conn.ip } : {}) },
+      error: signal.aborted ? reasonOf() : errorMessage(err),
+    });
+  } finally {
+    conn.done = true;
+    await client.destroy(EXCHANGE_OVER).catch(ignore);
+    // A socket still connecting or in its handshake was never handed to the client.
+    conn.secure?.destroy();
+    conn.raw?.destroy();
+  }
+}
+
+/**
+ * What the client is destroyed with once an exchange is over. Tearing a socket down reads its
+ * error's stack, and formatting a fresh one for every check (undici's default) costs a good share
+ * of a check's CPU; this one's stack is formatted once.
+ */
+const EXCHANGE_OVER = new Error('the check is over');
+
+interface HttpResponse {
+  status: number;
+  location?: string;
+  /** At most `maxBodyBytes`. */
+  body: Buffer;
+  truncated: boolean;
+  /** When the response headers arrived. */
+  firstByte: number;
+}
+
+/**
+ * Sends the request and reads the response, the body up to `maxBodyBytes`. Settles on the signal
+ * too, whatever undici is doing then: the caller destroys the client, which ends the rest.
+ */
+function exchange(
+  client: Client,
+  options: Dispatcher.DispatchOptions,
+  maxBodyBytes: number,
+  signal: AbortSignal,
+): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const res: HttpResponse = { status: 0, body: Buffer.alloc(0), truncated: false, firstByte: 0 };
+    const chunks: Buffer[] = [];
+    let size = 0;
     let settled = false;
-    const finish = (o: Omit<Outcome, 'phases'> & { location?: string }, firstByte?: number) => {
+    const settle = (err?: unknown) => {
       if (settled) return;
       settled = true;
-      const extra = certificateExpiresAt !== undefined ? { certificateExpiresAt } : {};
-      resolve({ phases: timer ? timer.phases(firstByte) : emptyPhases(), ...extra, ...o });
+      signal.removeEventListener('abort', onAbort);
+      if (err !== undefined) return reject(err);
+      res.body = Buffer.concat(chunks);
+      resolve(res);
     };
-    const fail = (err: unknown) =>
-      finish({
-        observation: { connected: timer !== undefined, ...(ip ? { ip } : {}) },
-        error: signal.aborted ? reasonOf() : errorMessage(err),
-      });
-
-    const headers: Record<string, string> = { 'user-agent': 'Vigil-Probe/1', ...spec.headers };
-    const requestOptions: https.RequestOptions = {
-      method,
-      headers,
-      // No pooling: a reused socket would hide DNS, connect and TLS time, and keep dead targets' sockets.
-      agent: false,
-      signal,
-      ...(isHttps ? { rejectUnauthorized: spec.tlsVerify } : {}),
-    };
-    const req = (isHttps ? https : http).request(url, requestOptions);
-    req.once('socket', (socket) => {
-      timer = socketTimer(socket, start);
-      socket.once('connect', () => {
-        ip = socket.remoteAddress;
-      });
-      if (isHttps) {
-        socket.once('secureConnect', () => {
-          certificateExpiresAt = certificateExpiry(socket as tls.TLSSocket);
-        });
-      }
-    });
-    req.once('error', fail);
-    req.once('response', (res) => {
-      const firstByte = performance.now();
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      const done = () => {
-        const observation: Outcome['observation'] = {
-          connected: true,
-          status: res.statusCode ?? 0,
-          body: Buffer.concat(chunks).toString('utf8'),
-          ...(ip ? { ip } : {}),
-        };
-        const location = res.headers.location;
-        finish({ observation, bodyTruncated: truncated, ...(location ? { location } : {}) }, firstByte);
-      };
-      res.on('data', (chunk: Buffer) => {
-        if (truncated) return;
-        const room = spec.maxBodyBytes - size;
+    const onAbort = () => settle(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    client.dispatch(options, {
+      // undici tells handlers of this interface from its older one by this hook.
+      onRequestStart: ignore,
+      onResponseStart(_controller, statusCode, headers) {
+        // Informational responses (103 Early Hints) come before the one that counts.
+        if (statusCode < 200) return;
+        res.firstByte = performance.now();
+        res.status = statusCode;
+        const location = headerValue(headers.location);
+        if (location !== undefined) res.location = location;
+      },
+      onResponseData(controller, chunk) {
+        if (settled) return;
+        const room = maxBodyBytes - size;
         if (chunk.length > room) {
           chunks.push(chunk.subarray(0, room));
           size += room;
-          truncated = true;
+          res.truncated = true;
           // Stop reading: the rest of a huge body is never pulled off the socket.
-          done();
-          res.destroy();
+          controller.pause();
+          settle();
           return;
         }
         chunks.push(chunk);
         size += chunk.length;
-      });
-      res.once('end', done);
-      res.once('error', (err) => (truncated ? undefined : fail(err)));
-      res.once('aborted', () => fail(new Error('response aborted')));
+      },
+      onResponseEnd: () => settle(),
+      onResponseError: (_controller, err) => settle(err),
     });
-    req.end(body);
   });
+}
+
+/** Lookup, TCP connect and TLS handshake, each marked as it ends; the socket goes to undici. */
+async function openConnection(
+  url: URL,
+  servername: string | undefined,
+  tlsVerify: boolean,
+  conn: HttpConnection,
+  signal: AbortSignal,
+): Promise<net.Socket> {
+  if (conn.opened) throw new Error('connection closed before the response');
+  conn.opened = true;
+  const isHttps = url.protocol === 'https:';
+  // URL keeps the brackets of an IPv6 literal.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port ? Number(url.port) : isHttps ? 443 : 80;
+  let addresses: LookupAddress[] | undefined;
+  if (!net.isIP(host)) {
+    // The hints net.connect would use; all addresses so it can still race IPv6 against IPv4.
+    try {
+      addresses = await lookup(host, { all: true, hints: process.platform === 'win32' ? 0 : ADDRCONFIG });
+    } finally {
+      // A failed lookup took its time too.
+      conn.marks.lookup = performance.now();
+    }
+    if (conn.done) throw new Error('check ended');
+  }
+  const raw = net.connect({ host, port, ...(addresses ? { lookup: resolvedLookup(addresses) } : {}) });
+  conn.raw = raw;
+  await once(raw, 'connect', { signal });
+  conn.marks.connect = performance.now();
+  conn.ip = raw.remoteAddress;
+  // Errors after the hand-over reach undici through its own listeners; this only keeps a late one
+  // on a socket being torn down from becoming an uncaught exception.
+  raw.on('error', ignore);
+  if (!isHttps) return raw;
+  const name = servername ?? (net.isIP(host) ? undefined : host);
+  const secure = tls.connect({
+    socket: raw,
+    host,
+    // SNI needs a name; IP addresses must not be sent as one.
+    ...(name !== undefined ? { servername: name } : {}),
+    rejectUnauthorized: tlsVerify,
+    ALPNProtocols: ['http/1.1'],
+  });
+  conn.secure = secure;
+  await once(secure, 'secureConnect', { signal });
+  conn.marks.secure = performance.now();
+  conn.certificateExpiresAt = certificateExpiry(secure);
+  secure.on('error', ignore);
+  return secure;
+}
+
+const ignore = (): void => undefined;
+
+/** Hands net.connect the addresses already looked up, in the shape it asks for. */
+function resolvedLookup(addresses: LookupAddress[]): net.LookupFunction {
+  return (hostname, options, callback) => {
+    const first = addresses[0];
+    if (options.all) callback(null, addresses);
+    else if (first) callback(null, first.address, first.family);
+    else callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
+  };
+}
+
+/** Header names are case-insensitive: a probe's own `User-Agent` replaces the default one. */
+function requestHeaders(url: URL, extra: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': 'Vigil-Probe/1' };
+  for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
+  if ((url.username || url.password) && headers.authorization === undefined) {
+    // Credentials in the URL become basic auth, as node:http does.
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  }
+  return headers;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function runTcp(spec: TcpProbeSpec, signal: AbortSignal, reasonOf: () => string): Promise<Outcome> {
