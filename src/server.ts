@@ -97,9 +97,9 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     const feed = new JournalFeed(db.kysely, journal);
     const auth = new AuthService({ db, clock, journal });
     const catalog = new CatalogService({ db, clock, journal });
-    const slo = new SloService({ db, clock, journal, catalog });
-    const probes = new ProbeService({ db, clock, journal, slo });
     const alerts = new AlertService({ db, clock, journal });
+    const slo = new SloService({ db, clock, journal, catalog, alerts });
+    const probes = new ProbeService({ db, clock, journal, slo, alerts });
     const manifests = new ManifestService({ db, clock, catalog, slo, probes });
     const jobs = new JobQueue({ db, clock });
     const metrics = new HttpMetrics();

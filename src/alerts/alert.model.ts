@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { Executor } from '../db/database.ts';
 
 /**
  * The shapes alerts arrive in (PagerDuty Events API v2, Alertmanager's webhook) and the one
@@ -225,4 +226,39 @@ export function fromAlertmanager(body: AlertmanagerWebhook): NormalizedEvent[] {
       raw: a,
     };
   });
+}
+
+/** An event from one of Vigil's own sources, in the normal form. */
+export function internalEvent(input: {
+  action: 'trigger' | 'resolve';
+  dedupKey: string;
+  summary: string;
+  severity: Severity;
+  source: string;
+  component?: string | null;
+  details?: Record<string, unknown>;
+  labels?: Record<string, string>;
+  links?: Array<{ href: string; text?: string }>;
+}): NormalizedEvent {
+  return {
+    action: input.action,
+    dedupKey: input.dedupKey,
+    summary: input.summary.slice(0, MAX_SUMMARY),
+    severity: input.severity,
+    source: input.source,
+    component: input.component ?? null,
+    group: null,
+    class: null,
+    details: input.details ?? {},
+    links: input.links ?? [],
+    images: [],
+    labels: { severity: input.severity, source: input.source, ...(input.labels ?? {}) },
+    timestamp: null,
+    raw: { summary: input.summary, details: input.details ?? {} },
+  };
+}
+
+/** What Vigil's own sources need of the alert pipeline. */
+export interface AlertSink {
+  applyWithin(trx: Executor, input: { serviceId: string; origin: string; event: NormalizedEvent }): Promise<string | null>;
 }

@@ -260,9 +260,35 @@ export class AlertService {
     );
   }
 
-  /** Raises, acknowledges or resolves an alert from one of Vigil's own sources (probes, SLOs). */
-  raise(serviceId: string, origin: string, event: NormalizedEvent): Promise<string | null> {
-    return this.#enqueue(serviceId, null, origin, `system:${origin}`, event);
+  /**
+   * Raises or resolves an alert from one of Vigil's own sources (probes, SLO burn rates,
+   * heartbeats) inside the caller's transaction, so the source's own record and its alert
+   * commit together.
+   */
+  async applyWithin(trx: Executor, input: { serviceId: string; origin: string; event: NormalizedEvent }): Promise<string | null> {
+    const receivedAt = this.#clock.now();
+    const item: Pending = {
+      serviceId: input.serviceId,
+      integration: null,
+      origin: input.origin,
+      actor: `system:${input.origin}`,
+      event: input.event,
+      receivedAt,
+      settle: () => {},
+    };
+    const id = await this.#applyOne(trx, item);
+    await store.insertEvents(trx, [
+      {
+        id: newId(receivedAt),
+        alert_id: id,
+        integration_id: null,
+        received_at: receivedAt,
+        action: input.event.action,
+        dedup_key: input.event.dedupKey,
+        payload: JSON.stringify(input.event.raw ?? null),
+      },
+    ]);
+    return id;
   }
 
   #enqueue(

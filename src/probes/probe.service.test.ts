@@ -189,6 +189,21 @@ describe.each(testDialects)('probes on %s', (dialect) => {
         excerpt: 'upstream unavailable',
       }),
     ]);
+    // The same episode went through the alert pipeline, opened and resolved under one dedup key.
+    const raised = (
+      await api<{ items: Array<{ dedupKey: string; status: string; origin: string; summary: string }> }>(
+        'GET',
+        '/api/v1/alerts?status=all',
+      )
+    ).body.items;
+    expect(raised).toEqual([
+      expect.objectContaining({
+        dedupKey: 'probe:shop',
+        status: 'resolved',
+        origin: 'probe',
+        summary: 'Probe shop is down: [STATUS] (503) == 200',
+      }),
+    ]);
     const journal = await t.db.kysely
       .selectFrom('journal')
       .select('kind')
@@ -286,6 +301,11 @@ describe.each(testDialects)('probes on %s', (dialect) => {
     let detail = (await api<ProbeDetailOut>('GET', '/api/v1/probes/nightly-backup')).body;
     expect(detail.status).toBe('down');
     expect(detail.openAlert).toMatchObject({ kind: 'missed-heartbeat', reason: 'no ping within 1h + 5m grace' });
+    const raised = (await api<{ items: Array<{ dedupKey: string; origin: string; service: string }> }>('GET', '/api/v1/alerts'))
+      .body.items;
+    expect(raised).toEqual([
+      expect.objectContaining({ dedupKey: 'probe:nightly-backup', origin: 'heartbeat', service: 'ledger' }),
+    ]);
 
     const form = await t.app.inject({
       method: 'POST',

@@ -1,3 +1,4 @@
+import { type AlertSink, internalEvent } from '../alerts/alert.model.ts';
 import { assertCanWriteOwned, type Principal } from '../auth/principal.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConflictError, type FieldIssue, InputError, NotFoundError } from '../core/errors.ts';
@@ -60,6 +61,8 @@ export interface ProbeServiceDeps {
   journal: Journal;
   /** Probe SLIs are fed through it; absent in tests of the probes alone. */
   slo?: Pick<SloService, 'recordProbeChecks'>;
+  /** Where probe state changes raise and resolve alerts. */
+  alerts?: AlertSink;
   /** Runs a check on demand; by default the real check, timed by `clock`. */
   runCheck?: (spec: ProbeSpec) => Promise<CheckResult>;
 }
@@ -112,12 +115,14 @@ export class ProbeService {
   readonly #slo: ProbeServiceDeps['slo'];
   readonly #runCheck: NonNullable<ProbeServiceDeps['runCheck']>;
   readonly #listeners = new Set<() => void>();
+  readonly #alerts: AlertSink | undefined;
 
   constructor(deps: ProbeServiceDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#journal = deps.journal;
     this.#slo = deps.slo;
+    this.#alerts = deps.alerts;
     this.#runCheck = deps.runCheck ?? ((spec) => runCheck(spec, { clock: deps.clock }));
   }
 
@@ -503,6 +508,24 @@ export class ProbeService {
         alertId = open.id;
       }
     }
+    await this.#alerts?.applyWithin(trx, {
+      serviceId: v.probe.service_id,
+      origin: kind === 'missed-heartbeat' ? 'heartbeat' : 'probe',
+      event: internalEvent({
+        action: v.to === 'down' ? 'trigger' : 'resolve',
+        dedupKey: `probe:${v.probe.name}`,
+        summary:
+          kind === 'missed-heartbeat'
+            ? `Heartbeat ${v.probe.name} missed: ${v.reason}`
+            : `Probe ${v.probe.name} is down: ${v.reason}`,
+        severity: 'error',
+        source: `probe:${v.probe.name}`,
+        component: v.probe.type,
+        details: { probe: v.probe.name, reason: v.reason, excerpt: v.excerpt.slice(0, 1024) },
+        labels: { probe: v.probe.name, type: v.probe.type },
+        links: [{ href: `/probes/${encodeURIComponent(v.probe.name)}`, text: 'Probe' }],
+      }),
+    });
     await this.#journal.append(trx, {
       kind: v.to === 'down' ? 'probe.down' : 'probe.up',
       actor: 'system:probes',

@@ -187,6 +187,18 @@ describe.each(testDialects)('SLO routes on %s', (dialect) => {
     expect((await call('GET', '/api/v1/slo-alerts?state=all&slo=search-availability')).json().items).toEqual([]);
     expect((await call('GET', '/api/v1/slo-alerts?state=bogus')).statusCode).toBe(400);
     expect((await call('GET', '/api/v1/slos/checkout-availability')).json().alerts).toHaveLength(3);
+    // Burn-rate alerts go through the alert pipeline too: pages as critical, tickets as warnings.
+    const raised = (await call('GET', '/api/v1/alerts')).json().items as Array<{
+      dedupKey: string;
+      severity: string;
+      origin: string;
+      service: string;
+    }>;
+    expect(raised.map((a) => [a.dedupKey, a.severity, a.origin, a.service]).sort()).toEqual([
+      ['slo:checkout-availability:default:page-fast', 'critical', 'slo', 'checkout'],
+      ['slo:checkout-availability:default:page-slow', 'critical', 'slo', 'checkout'],
+      ['slo:checkout-availability:default:ticket', 'warning', 'slo', 'checkout'],
+    ]);
 
     const overview = (await call('GET', '/api/v1/overview')).json();
     expect(overview.services.map((s: { name: string; policy: { state: string } }) => [s.name, s.policy.state])).toEqual([

@@ -1,3 +1,4 @@
+import { type AlertSink, internalEvent } from '../alerts/alert.model.ts';
 import { assertCanWriteOwned, type Principal } from '../auth/principal.ts';
 import type { CatalogService } from '../catalog/index.ts';
 import type { Clock } from '../core/clock.ts';
@@ -338,6 +339,7 @@ export class SloService {
   readonly #clock: Clock;
   readonly #journal: Journal;
   readonly #catalog: Pick<CatalogService, 'getEntity'>;
+  readonly #alerts: AlertSink | undefined;
   readonly #cache = new SliSeriesCache({ horizonMinutes: SLI_RETENTION_MS / MINUTE_MS });
   /** Names this replica in the leases table. */
   readonly #instance = newId();
@@ -346,11 +348,19 @@ export class SloService {
   #evaluating: Promise<unknown> = Promise.resolve();
   #lastRollupAt: number | null = null;
 
-  constructor(deps: { db: Db; clock: Clock; journal: Journal; catalog: Pick<CatalogService, 'getEntity'> }) {
+  constructor(deps: {
+    db: Db;
+    clock: Clock;
+    journal: Journal;
+    catalog: Pick<CatalogService, 'getEntity'>;
+    /** Where burn-rate and no-data alerts are raised and resolved. */
+    alerts?: AlertSink;
+  }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#journal = deps.journal;
     this.#catalog = deps.catalog;
+    this.#alerts = deps.alerts;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1505,14 +1515,35 @@ export class SloService {
     });
   }
 
-  #journalAlert(
+  async #journalAlert(
     trx: Executor,
     verb: 'fired' | 'resolved',
     id: string,
     serviceId: string | null,
     data: Record<string, unknown>,
   ): Promise<void> {
-    return this.#journal.append(trx, {
+    if (serviceId && this.#alerts) {
+      const { slo, objective, rule, severity } = data as { slo: string; objective: string; rule: string; severity: string };
+      const summary =
+        rule === 'no-data'
+          ? `SLO ${slo}: ${String(data.reason ?? 'no events')}`
+          : `SLO ${slo} is burning its error budget (${rule}${objective === 'default' ? '' : `, objective ${objective}`})`;
+      await this.#alerts.applyWithin(trx, {
+        serviceId,
+        origin: 'slo',
+        event: internalEvent({
+          action: verb === 'fired' ? 'trigger' : 'resolve',
+          dedupKey: `slo:${slo}:${objective}:${rule}`,
+          summary,
+          severity: severity === 'page' ? 'critical' : 'warning',
+          source: `slo:${slo}`,
+          details: data,
+          labels: { slo, objective, rule },
+          links: [{ href: `/slos/${encodeURIComponent(slo)}`, text: 'SLO' }],
+        }),
+      });
+    }
+    await this.#journal.append(trx, {
       kind: `slo.alert.${verb}`,
       actor: 'system:slo-evaluator',
       serviceId,
