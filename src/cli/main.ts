@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAlertCommands } from '../alerts/alert.cli.ts';
 import { registerCatalogCommands } from '../catalog/catalog.cli.ts';
 import { VigilError } from '../core/errors.ts';
 import { registerManifestCommands } from '../manifests/manifests.cli.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerRulesCommand(program);
   registerReportCommands(program);
   registerProbeCommands(program);
+  registerAlertCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();
