@@ -4,12 +4,18 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyServerOptions } from 'fastify';
 import { registerAlertRoutes } from './alerts/alert.routes.ts';
 import { AlertService } from './alerts/alert.service.ts';
+import { isHttpUrl } from './alerts/channels/index.ts';
+import { LinkSigner } from './alerts/links.ts';
+import { Notifier } from './alerts/notifier.ts';
+import { registerNotifyRoutes } from './alerts/notify.routes.ts';
+import { NotificationTargets } from './alerts/targets.ts';
 import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { AuthService } from './auth/auth.service.ts';
 import { systemPrincipal } from './auth/principal.ts';
 import { registerCatalogRoutes } from './catalog/catalog.routes.ts';
 import { CatalogService } from './catalog/catalog.service.ts';
 import { type Clock, systemClock } from './core/clock.ts';
+import { InputError } from './core/errors.ts';
 import { type Db, openDatabase, retryOnUniqueViolation } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { RouteAccess } from './http/access.ts';
@@ -61,6 +67,11 @@ export interface VigilOptions {
   probes?: boolean;
   /** Probe checks in flight at once, overall and per target host. */
   probeConcurrency?: { overall?: number; perHost?: number };
+  /**
+   * Vigil's address as people reach it (VIGIL_PUBLIC_URL): links in notifications start with
+   * it. Default `http://localhost:4600`.
+   */
+  publicUrl?: string;
 }
 
 /** Every module, built from its dependencies: the composition root. */
@@ -76,6 +87,8 @@ export interface Vigil {
   slo: SloService;
   probes: ProbeService;
   alerts: AlertService;
+  notificationTargets: NotificationTargets;
+  notifier: Notifier;
   /** This replica's probe runner; null when probes do not run here. */
   probeRunner: ProbeRunner | null;
   jobs: JobQueue;
@@ -97,17 +110,30 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     const feed = new JournalFeed(db.kysely, journal);
     const auth = new AuthService({ db, clock, journal });
     const catalog = new CatalogService({ db, clock, journal });
-    const alerts = new AlertService({ db, clock, journal });
+    const jobs = new JobQueue({ db, clock });
+    const alerts = new AlertService({ db, clock, journal, jobs });
+    const notificationTargets = new NotificationTargets({ db, clock, journal });
+    const links = new LinkSigner({ db, clock });
     const slo = new SloService({ db, clock, journal, catalog, alerts });
     const probes = new ProbeService({ db, clock, journal, slo, alerts });
     const manifests = new ManifestService({ db, clock, catalog, slo, probes });
-    const jobs = new JobQueue({ db, clock });
     const metrics = new HttpMetrics();
     metrics.gauge('vigil_jobs_pending', 'Durable jobs waiting to run', async () => (await jobs.depth()).pending);
     metrics.gauge('vigil_jobs_dead', 'Durable jobs that exhausted their retries', async () => (await jobs.depth()).dead);
 
     const { app, routes } = await createApp({ auth, logger: options.logger, bodyLimit: options.bodyLimit, version: VERSION });
     const puller = new PrometheusPuller({ db, clock, logger: app.log });
+    const notifier = new Notifier({
+      db,
+      clock,
+      alerts,
+      targets: notificationTargets,
+      jobs,
+      links,
+      publicUrl: publicUrlOf(options.publicUrl),
+      logger: app.log,
+    });
+    notifier.register();
     const probeRunner =
       (options.probes ?? options.workers ?? true)
         ? new ProbeRunner({
@@ -142,6 +168,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     registerReportRoutes(app, { reports: new ReportService({ db, clock, journal }) });
     registerProbeRoutes(app, { probes, runner: probeRunner });
     registerAlertRoutes(app, { alerts });
+    registerNotifyRoutes(app, { alerts, targets: notificationTargets, notifier, links });
     await serveWebUi(app, options.webRoot ?? join(PROJECT_ROOT, 'web', 'dist'));
     await app.ready();
 
@@ -185,6 +212,8 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       slo,
       probes,
       alerts,
+      notificationTargets,
+      notifier,
       probeRunner,
       jobs,
       metrics,
@@ -228,6 +257,13 @@ export async function startVigil(options: StartOptions): Promise<Vigil & { url: 
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : 'localhost';
   return Object.assign(vigil, { url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${port}` });
+}
+
+/** The public base URL without a trailing slash; an address people cannot open is refused at start. */
+function publicUrlOf(value: string | undefined): string {
+  const url = (value ?? 'http://localhost:4600').replace(/\/+$/, '');
+  if (!isHttpUrl(url)) throw InputError.field('publicUrl', `must be an absolute http:// or https:// URL (got "${value}")`);
+  return url;
 }
 
 export function defaultExamplesDir(): string | null {

@@ -4,10 +4,12 @@ import type { Clock } from '../core/clock.ts';
 import { ConflictError, InputError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { type Db, type Executor, isUniqueViolation } from '../db/database.ts';
+import type { JobQueue } from '../jobs/jobs.ts';
 import type { Journal } from '../journal/journal.ts';
 import { services as catalogServices } from '../slo/slo.store.ts';
 import { type AlertStatus, type IntegrationType, type NormalizedEvent, SEVERITIES, type Severity } from './alert.model.ts';
 import * as store from './alert.store.ts';
+import { loadTargetRouting, NOTIFY_JOB, notifyKey, type TargetRouting, targetsFor } from './targets.ts';
 
 /**
  * Alerts: integrations that let other tools send them, ingestion that makes every accepted
@@ -83,6 +85,11 @@ function pathFor(type: IntegrationType, key: string): string {
   }
 }
 
+/** Per transaction: the notification targets, read once however many alerts change. */
+interface NotifyContext {
+  routing?: Promise<TargetRouting>;
+}
+
 interface Pending {
   serviceId: string;
   integration: store.IntegrationRow | null;
@@ -97,16 +104,22 @@ export class AlertService {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #journal: Journal;
+  readonly #jobs: JobQueue | null;
   readonly #keys = new Map<string, { row: store.IntegrationRow | null; until: number }>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   #queue: Pending[] = [];
   #timer: NodeJS.Timeout | null = null;
   #chain: Promise<void> = Promise.resolve();
 
-  constructor(deps: { db: Db; clock: Clock; journal: Journal }) {
+  /**
+   * With `jobs`, every alert that is triggered, acknowledged or resolved enqueues one
+   * notification job per target of its service, in the transaction that changes the alert.
+   */
+  constructor(deps: { db: Db; clock: Clock; journal: Journal; jobs?: JobQueue }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#journal = deps.journal;
+    this.#jobs = deps.jobs ?? null;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -276,7 +289,7 @@ export class AlertService {
       receivedAt,
       settle: () => {},
     };
-    const id = await this.#applyOne(trx, item);
+    const id = await this.#applyOne(trx, item, {});
     await store.insertEvents(trx, [
       {
         id: newId(receivedAt),
@@ -336,8 +349,9 @@ export class AlertService {
       const ids = await this.#db.kysely.transaction().execute(async (trx) => {
         const out: Array<string | null> = [];
         const events: Parameters<typeof store.insertEvents>[1][number][] = [];
+        const notify: NotifyContext = {};
         for (const item of batch) {
-          const id = await this.#applyOne(trx, item);
+          const id = await this.#applyOne(trx, item, notify);
           out.push(id);
           events.push({
             id: newId(item.receivedAt),
@@ -358,7 +372,7 @@ export class AlertService {
     }
   }
 
-  async #applyOne(trx: Executor, item: Pending): Promise<string | null> {
+  async #applyOne(trx: Executor, item: Pending, notify: NotifyContext): Promise<string | null> {
     const { event: e, serviceId } = item;
     const now = item.receivedAt;
     const open = await store.openAlert(trx, serviceId, e.dedupKey);
@@ -405,7 +419,7 @@ export class AlertService {
         if (winner) await store.updateAlert(trx, winner.id, { last_event_at: now, event_count: winner.event_count + 1 });
         return winner?.id ?? null;
       }
-      await this.#journalAlert(trx, 'triggered', row, item.actor);
+      await this.#journalAlert(trx, 'triggered', row, item.actor, notify);
       return row.id;
     }
     if (!open) return null;
@@ -418,7 +432,7 @@ export class AlertService {
           last_event_at: now,
           event_count: open.event_count + 1,
         });
-        await this.#journalAlert(trx, 'acknowledged', open, item.actor);
+        await this.#journalAlert(trx, 'acknowledged', open, item.actor, notify);
       }
       return open.id;
     }
@@ -429,17 +443,19 @@ export class AlertService {
       last_event_at: now,
       event_count: open.event_count + 1,
     });
-    await this.#journalAlert(trx, 'resolved', open, item.actor);
+    await this.#journalAlert(trx, 'resolved', open, item.actor, notify);
     return open.id;
   }
 
-  #journalAlert(
+  /** Journals the change and enqueues its notifications, in the transaction that makes it. */
+  async #journalAlert(
     trx: Executor,
     verb: 'triggered' | 'acknowledged' | 'resolved',
     row: store.AlertRow,
     actor: string,
+    notify: NotifyContext,
   ): Promise<void> {
-    return this.#journal.append(trx, {
+    await this.#journal.append(trx, {
       kind: `alert.${verb}`,
       actor,
       serviceId: row.service_id,
@@ -447,6 +463,16 @@ export class AlertService {
       subjectId: row.id,
       data: { dedupKey: row.dedup_key, summary: row.summary, severity: row.severity, origin: row.origin },
     });
+    if (!this.#jobs) return;
+    notify.routing ??= loadTargetRouting(trx);
+    const kind = `alert.${verb}` as const;
+    for (const targetId of targetsFor(await notify.routing, row.service_id)) {
+      await this.#jobs.enqueue(trx, {
+        kind: NOTIFY_JOB,
+        payload: { alertId: row.id, targetId, kind },
+        key: notifyKey(row.id, kind, targetId),
+      });
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -475,7 +501,7 @@ export class AlertService {
           ? { status: to, acknowledged_at: now, acknowledged_by: p.actor }
           : { status: to, resolved_at: now, resolved_by: p.actor },
       );
-      await this.#journalAlert(trx, to, row, p.actor);
+      await this.#journalAlert(trx, to, row, p.actor, {});
     });
     return this.get(id);
   }

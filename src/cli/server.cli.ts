@@ -28,6 +28,7 @@ export function registerServerCommand(program: Command): void {
       'probe checks in flight against one host (env VIGIL_PROBE_PER_HOST)',
       process.env.VIGIL_PROBE_PER_HOST ?? '4',
     )
+    .option('--public-url <url>', "Vigil's address as people reach it, for links in notifications (env VIGIL_PUBLIC_URL)")
     .action(
       async (opts: {
         port: string;
@@ -40,6 +41,7 @@ export function registerServerCommand(program: Command): void {
         probes: boolean;
         probeConcurrency: string;
         probePerHost: string;
+        publicUrl?: string;
       }) => {
         const positive = (text: string, flag: string): number => {
           const n = Number(text);
@@ -65,6 +67,7 @@ export function registerServerCommand(program: Command): void {
           simulateTraffic: opts.demo,
           probes: opts.probes,
           probeConcurrency,
+          publicUrl: opts.publicUrl ?? process.env.VIGIL_PUBLIC_URL ?? `http://localhost:${opts.port}`,
         });
         const url = `http://localhost:${new URL(vigil.url).port}`;
         const lines = [

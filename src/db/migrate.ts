@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002_slo.ts';
 import * as m0003 from './migrations/0003_prometheus_pull.ts';
 import * as m0004 from './migrations/0004_probes.ts';
 import * as m0005 from './migrations/0005_alerts.ts';
+import * as m0006 from './migrations/0006_notifications.ts';
 
 interface PortableMigration {
   // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was when written.
@@ -20,6 +21,7 @@ export const migrations: ReadonlyArray<[string, PortableMigration]> = [
   ['0003_prometheus_pull', m0003],
   ['0004_probes', m0004],
   ['0005_alerts', m0005],
+  ['0006_notifications', m0006],
 ];
 
 function provider(dialect: Dialect): MigrationProvider {

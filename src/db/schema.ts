@@ -41,6 +41,9 @@ export interface Database {
   integrations: IntegrationsTable;
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
+  notification_targets: NotificationTargetsTable;
+  notification_attempts: NotificationAttemptsTable;
+  settings: SettingsTable;
 }
 
 export interface UsersTable {
@@ -427,4 +430,41 @@ export interface AlertEventsTable {
   dedup_key: string;
   /** The event as received (JSON). */
   payload: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications (0006_notifications)
+
+export interface NotificationTargetsTable {
+  id: string;
+  name: string;
+  /** The service whose alerts go here; null for a fallback target. */
+  service_id: string | null;
+  /** JSON: a ChannelSpec, secrets included (never returned by the API). */
+  channel: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NotificationAttemptsTable {
+  id: string;
+  job_id: string;
+  target_id: string;
+  alert_id: string | null;
+  /** The notification kind, e.g. `alert.triggered`. */
+  kind: string;
+  attempt: number;
+  at: number;
+  ok: number;
+  /** For failures: 1 when another attempt may help. */
+  retryable: number | null;
+  /** HTTP status or SMTP reply code, when there was one. */
+  status: number | null;
+  duration_ms: number;
+  detail: string;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
 }

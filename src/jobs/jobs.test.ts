@@ -9,7 +9,7 @@ import { ConflictError, InputError, NotFoundError } from '../core/errors.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createTestDatabase, freshPostgresUrl, TEST_PG_URL, type TestDatabase, testDialects } from '../db/testing.ts';
-import { backoffDelay, type Job, JobQueue, type JobQueueDeps } from './jobs.ts';
+import { backoffDelay, type Job, JobFailure, JobQueue, type JobQueueDeps } from './jobs.ts';
 
 const policy = fc.record({ baseMs: fc.integer({ min: 1, max: 120_000 }), maxMs: fc.integer({ min: 1, max: 86_400_000 }) });
 const draw = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
@@ -266,6 +266,44 @@ describe.each(testDialects)('JobQueue on %s', (dialect) => {
     expect(await jobs.runDue()).toBe(1);
     expect(await statusOf(id)).toBe('done');
     expect(await jobs.listDead()).toEqual([]);
+  });
+
+  it('buries a job at once when its handler fails permanently', async () => {
+    const jobs = queue();
+    let runs = 0;
+    jobs.handle('deliver', async () => {
+      runs++;
+      throw new JobFailure('404 from receiver', { permanent: true });
+    });
+    const { id } = await jobs.enqueue(test.db.kysely, { kind: 'deliver', payload: {}, maxAttempts: 5 });
+
+    expect(await jobs.runDue()).toBe(1);
+    expect(await statusOf(id)).toBe('dead');
+    clock.advance(60_000);
+    expect(await jobs.runDue()).toBe(0);
+    expect(runs).toBe(1);
+    const [dead] = await jobs.listDead();
+    expect(dead).toMatchObject({ id, attempt: 1, maxAttempts: 5, lastError: 'JobFailure: 404 from receiver' });
+  });
+
+  it('waits at least the retryAfterMs a handler asks for, however short the backoff', async () => {
+    const jobs = queue({ backoff: { baseMs: 1_000, maxMs: 1_000 } });
+    const attempts: number[] = [];
+    jobs.handle('deliver', async (job) => {
+      attempts.push(job.attempt);
+      // Any error carrying the property counts, not only JobFailure.
+      if (job.attempt === 1) throw Object.assign(new Error('429 from receiver'), { retryAfterMs: 30_000 });
+    });
+    const { id } = await jobs.enqueue(test.db.kysely, { kind: 'deliver', payload: {} });
+
+    expect(await jobs.runDue()).toBe(1);
+    expect(await statusOf(id)).toBe('pending');
+    clock.advance(29_999);
+    expect(await jobs.runDue()).toBe(0);
+    clock.advance(1);
+    expect(await jobs.runDue()).toBe(1);
+    expect(attempts).toEqual([1, 2]);
+    expect(await statusOf(id)).toBe('done');
   });
 
   it('refuses to revive a job that is missing or not dead', async () => {

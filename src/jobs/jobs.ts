@@ -42,8 +42,26 @@ export interface Job {
 export type DeadJob = Job & { lastError: string | null };
 
 /**
- * Runs one job. A rejection schedules a retry with backoff. A handler may run more than once
- * for the same job (a lease can expire mid-run), so its effects must be idempotent.
+ * What a handler may throw to steer the retry of its job (any error with these properties
+ * does the same): `permanent` makes the job dead at once, since trying again cannot help;
+ * `retryAfterMs` makes the next attempt no earlier than that, even when backoff is shorter.
+ */
+export class JobFailure extends Error {
+  readonly permanent: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: { permanent?: boolean; retryAfterMs?: number } = {}) {
+    super(message);
+    this.name = 'JobFailure';
+    this.permanent = options.permanent ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * Runs one job. A rejection schedules a retry with backoff (see {@link JobFailure}). A handler
+ * may run more than once for the same job (a lease can expire mid-run), so its effects must be
+ * idempotent.
  */
 export type JobHandler = (job: Job) => Promise<void>;
 
@@ -368,12 +386,13 @@ export class JobQueue {
   async #recordFailure(job: Job, error: unknown): Promise<void> {
     const now = this.#clock.now();
     const lastError = describeError(error);
-    const dead = job.attempt >= job.maxAttempts;
+    const { permanent, retryAfterMs } = failureHints(error);
+    const dead = permanent || job.attempt >= job.maxAttempts;
     const update = dead
       ? { status: 'dead' as const, last_error: lastError, lease_until: null, lease_owner: null, updated_at: now }
       : {
           status: 'pending' as const,
-          run_at: now + backoffDelay(job.attempt, this.#backoff),
+          run_at: now + Math.max(backoffDelay(job.attempt, this.#backoff), retryAfterMs ?? 0),
           last_error: lastError,
           lease_until: null,
           lease_owner: null,
@@ -500,6 +519,17 @@ function validateSpec(spec: JobSpec): {
     throw InputError.field('payload', `must be JSON-serializable: ${(error as Error).message}`);
   }
   return { kind: spec.kind, key: spec.key ?? null, runAt: spec.runAt, maxAttempts, payload };
+}
+
+/** `permanent` and `retryAfterMs` from whatever a handler threw. */
+function failureHints(error: unknown): { permanent: boolean; retryAfterMs: number | undefined } {
+  if (typeof error !== 'object' || error === null) return { permanent: false, retryAfterMs: undefined };
+  const { permanent, retryAfterMs } = error as { permanent?: unknown; retryAfterMs?: unknown };
+  return {
+    permanent: permanent === true,
+    retryAfterMs:
+      typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? retryAfterMs : undefined,
+  };
 }
 
 /** The message only: dead jobs are listed to operators, and stacks belong in the logs. */
