@@ -111,6 +111,7 @@ export class ProbeRunner {
   #replicas = 0;
   #timers: NodeJS.Timeout[] = [];
   #syncing: Promise<void> = Promise.resolve();
+  #queuedSync: Promise<void> | null = null;
   #flushing: Promise<void> = Promise.resolve();
   #urgent = false;
   #running = false;
@@ -189,8 +190,18 @@ export class ProbeRunner {
 
   /** Renews this replica's lease, re-reads the definitions and takes or drops probes. */
   sync(): Promise<void> {
-    this.#syncing = this.#syncing.then(() => this.#sync()).catch((error) => this.#onError(error, 'probe sync'));
-    return this.#syncing;
+    // Syncs asked for while one waits to start are the same sync: a burst of API creates
+    // queues one re-read, not one per create.
+    if (this.#queuedSync) return this.#queuedSync;
+    const run = this.#syncing
+      .then(() => {
+        this.#queuedSync = null;
+        return this.#sync();
+      })
+      .catch((error) => this.#onError(error, 'probe sync'));
+    this.#queuedSync = run;
+    this.#syncing = run;
+    return run;
   }
 
   async #sync(): Promise<void> {
