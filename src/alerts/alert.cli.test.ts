@@ -1,6 +1,6 @@
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../cli/context.ts';
+import { runCli } from '../cli/testing.ts';
 import { seedCatalog } from '../slo/slo.testing.ts';
 import { createTestVigil, type TestVigil } from '../testing/vigil.ts';
 import { registerAlertCommands } from './alert.cli.ts';
@@ -19,27 +19,7 @@ describe('vigil integration and vigil alert', () => {
   });
 
   async function vigil(role: keyof TestVigil['tokens'], ...args: string[]): Promise<string> {
-    const program = new Command('vigil')
-      .option('--server <url>')
-      .option('--token <token>')
-      .option('--json', 'print JSON', false)
-      .exitOverride();
-    registerAlertCommands(program);
-    for (const cmd of program.commands) {
-      cmd.exitOverride();
-      for (const sub of cmd.commands) sub.exitOverride();
-    }
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    try {
-      await program.parseAsync(['--server', server, '--token', t.tokens[role], ...args], { from: 'user' });
-    } finally {
-      spy.mockRestore();
-    }
-    return out;
+    return runCli(registerAlertCommands, ['--server', server, '--token', t.tokens[role], ...args]);
   }
 
   it('creates an integration, prints the key and URL once, and alerts sent with it can be listed, acknowledged and resolved', async () => {

@@ -1,7 +1,7 @@
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../auth/principal.ts';
 import { CliError, EXIT } from '../cli/context.ts';
+import { runCli } from '../cli/testing.ts';
 import { createTestVigil, type TestVigil } from '../testing/vigil.ts';
 import { registerCatalogCommands } from './catalog.cli.ts';
 import { EntitySpec, TeamSpec } from './catalog.model.ts';
@@ -29,23 +29,7 @@ describe('vigil catalog / vigil teams', () => {
 
   /** Runs the commands under a root program like `vigil`'s and returns what they printed. */
   async function vigil(...args: string[]): Promise<string> {
-    const program = new Command('vigil')
-      .option('--server <url>')
-      .option('--token <token>')
-      .option('--json', 'print JSON', false)
-      .exitOverride();
-    registerCatalogCommands(program);
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    try {
-      await program.parseAsync(['--server', server, '--token', t.tokens.read, ...args], { from: 'user' });
-    } finally {
-      spy.mockRestore();
-    }
-    return out;
+    return runCli(registerCatalogCommands, ['--server', server, '--token', t.tokens.read, ...args]);
   }
 
   it('lists entities as a table, with filters, and as JSON', async () => {

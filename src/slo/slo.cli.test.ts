@@ -1,6 +1,6 @@
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError, EXIT } from '../cli/context.ts';
+import { runCli } from '../cli/testing.ts';
 import { createTestVigil, type TestVigil } from '../testing/vigil.ts';
 import { percent, registerSloCommands, shortDuration } from './slo.cli.ts';
 import { applySlo, ingestAll, minuteCounts, seedCatalog, sloState } from './slo.testing.ts';
@@ -45,27 +45,7 @@ describe('vigil slo', () => {
   });
 
   async function vigil(role: keyof TestVigil['tokens'], ...args: string[]): Promise<string> {
-    const program = new Command('vigil')
-      .option('--server <url>')
-      .option('--token <token>')
-      .option('--json', 'print JSON', false)
-      .exitOverride();
-    registerSloCommands(program);
-    for (const cmd of program.commands) {
-      cmd.exitOverride();
-      for (const sub of cmd.commands) sub.exitOverride();
-    }
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    try {
-      await program.parseAsync(['--server', server, '--token', t.tokens[role], ...args], { from: 'user' });
-    } finally {
-      spy.mockRestore();
-    }
-    return out;
+    return runCli(registerSloCommands, ['--server', server, '--token', t.tokens[role], ...args]);
   }
 
   it('prints the status of every SLO as a table, lowest budget first, and one as JSON', async () => {
