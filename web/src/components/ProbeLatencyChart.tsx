@@ -1,7 +1,7 @@
-import { type PointerEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { type PointerEvent, useId, useMemo, useState } from 'react';
 import { formatMs, type ProbeSeriesPoint } from '../probes.ts';
 import { formatAbsolute } from '../time.tsx';
-import { valueTicks } from './TimeChart.tsx';
+import { CHART_MARGIN, ChartGrid, timeAxis, useWidth, valueTicks } from './TimeChart.tsx';
 
 /**
  * Check latency percentiles over time: p50, p95 and p99 as three lines told apart by dash as well
@@ -16,43 +16,8 @@ const SERIES = [
 ] as const;
 type SeriesKey = (typeof SERIES)[number]['key'];
 
-const MARGIN = { top: 14, right: 16, bottom: 28, left: 64 };
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const TIME_STEPS = [15 * MINUTE, 30 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY];
+const MARGIN = CHART_MARGIN;
 const MAX_TABLE_ROWS = 120;
-
-const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-
-function timeTicks(from: number, to: number, maxTicks: number): { ticks: number[]; step: number } {
-  const step = TIME_STEPS.find((s) => (to - from) / s <= maxTicks) ?? DAY * 28;
-  const offset = -new Date(from).getTimezoneOffset() * MINUTE;
-  const ticks: number[] = [];
-  for (let t = Math.ceil((from + offset) / step) * step - offset; t <= to; t += step) ticks.push(t);
-  return { ticks, step };
-}
-
-function useWidth(fallback: number) {
-  const ref = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(fallback);
-  useLayoutEffect(() => {
-    const w = ref.current?.getBoundingClientRect().width;
-    if (w) setWidth(Math.floor(w));
-  }, []);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el || typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver((entries) => {
-      const w = entries[0]?.contentRect.width;
-      if (w && Math.abs(w - width) >= 1) setWidth(Math.floor(w));
-    });
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [width]);
-  return [ref, width] as const;
-}
 
 function shortMs(v: number): string {
   if (v === 0) return '0';
@@ -73,7 +38,7 @@ export function ProbeLatencyChart({
   height?: number;
 }) {
   const id = useId();
-  const [wrapRef, width] = useWidth(720);
+  const [wrapRef, width] = useWidth<HTMLDivElement>(720);
   const [hover, setHover] = useState<number | null>(null);
 
   const values = points.flatMap((p) => [p.p50, p.p95, p.p99]).filter((v): v is number => v !== null && Number.isFinite(v));
@@ -115,8 +80,7 @@ export function ProbeLatencyChart({
     return { paths, dots };
   }, [points, from, span, innerW, innerH, yMax]);
 
-  const { ticks: xTicks, step } = timeTicks(from, to, Math.max(2, Math.floor(innerW / 90)));
-  const formatTime = (t: number) => (step >= DAY ? dayFormat.format(t) : timeFormat.format(t));
+  const { ticks: xTicks, format: formatTime } = timeAxis(from, to, innerW);
 
   const onMove = (event: PointerEvent<SVGSVGElement>) => {
     if (points.length === 0) return;
@@ -181,33 +145,18 @@ export function ProbeLatencyChart({
           onPointerLeave={() => setHover(null)}
         >
           <title id={titleId}>{title}</title>
-          <defs>
-            <clipPath id={clipId}>
-              <rect x={MARGIN.left} y={MARGIN.top - 2} width={innerW} height={innerH + 4} />
-            </clipPath>
-          </defs>
-          <g className="chart-grid">
-            {ticks.map((v) => (
-              <g key={`y${v}`}>
-                <line x1={MARGIN.left} x2={MARGIN.left + innerW} y1={y(v)} y2={y(v)} />
-                <text x={MARGIN.left - 8} y={y(v)} dy="0.32em" textAnchor="end" className="chart-tick">
-                  {shortMs(v)}
-                </text>
-              </g>
-            ))}
-            {xTicks.map((t) => (
-              <text key={`x${t}`} x={x(t)} y={height - 8} textAnchor="middle" className="chart-tick">
-                {formatTime(t)}
-              </text>
-            ))}
-            <line
-              className="chart-axis"
-              x1={MARGIN.left}
-              x2={MARGIN.left + innerW}
-              y1={MARGIN.top + innerH}
-              y2={MARGIN.top + innerH}
-            />
-          </g>
+          <ChartGrid
+            clipId={clipId}
+            innerW={innerW}
+            innerH={innerH}
+            height={height}
+            yTicks={ticks}
+            y={y}
+            formatY={shortMs}
+            xTicks={xTicks}
+            x={x}
+            formatX={formatTime}
+          />
           <g clipPath={`url(#${clipId})`}>
             {SERIES.map((s) =>
               paths[s.key] ? <path key={s.key} className={`latency-line latency-${s.key}`} d={paths[s.key]} /> : null,

@@ -40,7 +40,9 @@ export interface TimeChartProps {
   className?: string;
 }
 
-const MARGIN = { top: 14, right: 16, bottom: 28, left: 64 };
+/** Room around the plot for the axis labels; shared by the charts drawn like this one. */
+export const CHART_MARGIN = { top: 14, right: 16, bottom: 28, left: 64 };
+const MARGIN = CHART_MARGIN;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -79,7 +81,7 @@ export function valueTicks(min: number, max: number, count = 4): number[] {
   return ticks;
 }
 
-function timeTicks(from: number, to: number, maxTicks: number): { ticks: number[]; step: number } {
+export function timeTicks(from: number, to: number, maxTicks: number): { ticks: number[]; step: number } {
   const step = TIME_STEPS.find((s) => (to - from) / s <= maxTicks) ?? TIME_STEPS[TIME_STEPS.length - 1] ?? DAY;
   // Align to local midnight and hours, so day ticks fall on day boundaries wherever the reader is.
   const offset = -new Date(from).getTimezoneOffset() * MINUTE;
@@ -88,7 +90,60 @@ function timeTicks(from: number, to: number, maxTicks: number): { ticks: number[
   return { ticks, step };
 }
 
-function useWidth<T extends HTMLElement>(fallback: number): [RefObject<T | null>, number] {
+/** Ticks for a time axis `innerW` pixels wide, and how to label them (days or times of day). */
+export function timeAxis(from: number, to: number, innerW: number): { ticks: number[]; format: (t: number) => string } {
+  const { ticks, step } = timeTicks(from, to, Math.max(2, Math.floor(innerW / 90)));
+  return { ticks, format: (t) => (step >= DAY ? dayFormat.format(t) : timeFormat.format(t)) };
+}
+
+/** The clip path, horizontal grid lines with value labels, time labels and the x axis of a chart. */
+export function ChartGrid(props: {
+  clipId: string;
+  innerW: number;
+  innerH: number;
+  height: number;
+  yTicks: number[];
+  y: (v: number) => number;
+  formatY: (v: number) => string;
+  xTicks: number[];
+  x: (t: number) => number;
+  formatX: (t: number) => string;
+}) {
+  const { clipId, innerW, innerH, height, yTicks, y, formatY, xTicks, x, formatX } = props;
+  return (
+    <>
+      <defs>
+        <clipPath id={clipId}>
+          <rect x={MARGIN.left} y={MARGIN.top - 2} width={innerW} height={innerH + 4} />
+        </clipPath>
+      </defs>
+      <g className="chart-grid">
+        {yTicks.map((v) => (
+          <g key={`y${v}`}>
+            <line x1={MARGIN.left} x2={MARGIN.left + innerW} y1={y(v)} y2={y(v)} />
+            <text x={MARGIN.left - 8} y={y(v)} dy="0.32em" textAnchor="end" className="chart-tick">
+              {formatY(v)}
+            </text>
+          </g>
+        ))}
+        {xTicks.map((t) => (
+          <text key={`x${t}`} x={x(t)} y={height - 8} textAnchor="middle" className="chart-tick">
+            {formatX(t)}
+          </text>
+        ))}
+        <line
+          className="chart-axis"
+          x1={MARGIN.left}
+          x2={MARGIN.left + innerW}
+          y1={MARGIN.top + innerH}
+          y2={MARGIN.top + innerH}
+        />
+      </g>
+    </>
+  );
+}
+
+export function useWidth<T extends HTMLElement>(fallback: number): [RefObject<T | null>, number] {
   const ref = useRef<T>(null);
   const [width, setWidth] = useState(fallback);
   // Measure before the first paint: drawing at the fallback width first would overflow a phone's
@@ -153,8 +208,7 @@ export function TimeChart(props: TimeChartProps) {
   }, [points, from, span, innerW, innerH, yMin, yMax]);
 
   const yTicks = valueTicks(yMin, yMax, height < 200 ? 3 : 4);
-  const { ticks: xTicks, step } = timeTicks(from, to, Math.max(2, Math.floor(innerW / 90)));
-  const formatTime = (t: number) => (step >= DAY ? dayFormat.format(t) : timeFormat.format(t));
+  const { ticks: xTicks, format: formatTime } = timeAxis(from, to, innerW);
 
   const onMove = (event: PointerEvent<SVGSVGElement>) => {
     if (points.length === 0) return;
@@ -194,33 +248,18 @@ export function TimeChart(props: TimeChartProps) {
           onPointerLeave={() => setHover(null)}
         >
           <title id={titleId}>{props.title}</title>
-          <defs>
-            <clipPath id={clipId}>
-              <rect x={MARGIN.left} y={MARGIN.top - 2} width={innerW} height={innerH + 4} />
-            </clipPath>
-          </defs>
-          <g className="chart-grid">
-            {yTicks.map((v) => (
-              <g key={`y${v}`}>
-                <line x1={MARGIN.left} x2={MARGIN.left + innerW} y1={y(v)} y2={y(v)} />
-                <text x={MARGIN.left - 8} y={y(v)} dy="0.32em" textAnchor="end" className="chart-tick">
-                  {formatTick(v)}
-                </text>
-              </g>
-            ))}
-            {xTicks.map((t) => (
-              <text key={`x${t}`} x={x(t)} y={height - 8} textAnchor="middle" className="chart-tick">
-                {formatTime(t)}
-              </text>
-            ))}
-            <line
-              className="chart-axis"
-              x1={MARGIN.left}
-              x2={MARGIN.left + innerW}
-              y1={MARGIN.top + innerH}
-              y2={MARGIN.top + innerH}
-            />
-          </g>
+          <ChartGrid
+            clipId={clipId}
+            innerW={innerW}
+            innerH={innerH}
+            height={height}
+            yTicks={yTicks}
+            y={y}
+            formatY={formatTick}
+            xTicks={xTicks}
+            x={x}
+            formatX={formatTime}
+          />
           <g clipPath={`url(#${clipId})`}>
             {props.area && fill && <path className="chart-area" d={fill} />}
             {line && <path className="chart-line" d={line} />}
