@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { ApiError } from '../api.ts';
+import { Link } from '../router.tsx';
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -64,4 +65,44 @@ export function Loaded<T>({
   if (resource.error) return <ErrorNotice error={resource.error} onRetry={resource.reload} />;
   if (resource.data === null) return <Loading label={label} />;
   return <>{children(resource.data)}</>;
+}
+
+/**
+ * A detail page: the breadcrumb trail to it, then its content once loaded. While nothing is
+ * loaded the page shows its name with a spinner, or the error with a retry; a failed refresh of a
+ * page already shown keeps what it showed.
+ */
+export function DetailPage<T>({
+  trail,
+  name,
+  resource,
+  children,
+}: {
+  trail: Array<{ to: string; label: string }>;
+  name: string;
+  resource: { data: T | null; error: ApiError | null; reload: () => void };
+  children: (data: T) => ReactNode;
+}) {
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <ol>
+          {trail.map((step) => (
+            <li key={step.to}>
+              <Link to={step.to}>{step.label}</Link>
+            </li>
+          ))}
+          <li aria-current="page">{name}</li>
+        </ol>
+      </nav>
+      {resource.data !== null ? (
+        children(resource.data)
+      ) : (
+        <>
+          <h1>{name}</h1>
+          {resource.error ? <ErrorNotice error={resource.error} onRetry={resource.reload} /> : <Loading />}
+        </>
+      )}
+    </>
+  );
 }

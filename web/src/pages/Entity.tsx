@@ -3,7 +3,7 @@ import { BlastRadiusGraph, TeamLegend, teamColors } from '../components/BlastRad
 import { EntityLink, KindBadge, LifecycleBadge, RefLink, Tags, TeamLink, TierBadge } from '../components/badges.tsx';
 import { distinctTitle } from '../components/EntityTable.tsx';
 import { JournalTable } from '../components/journal.tsx';
-import { EmptyState, ErrorNotice, Loaded, Loading } from '../components/status.tsx';
+import { DetailPage, EmptyState, ErrorNotice, Loaded, Loading } from '../components/status.tsx';
 import { icons } from '../icons.tsx';
 import { Link, withQuery } from '../router.tsx';
 import { Time } from '../time.tsx';
@@ -16,32 +16,16 @@ export function EntityPage({ kind, name }: { kind: string; name: string }) {
   const entity = useApi<EntityDetail>(base);
 
   return (
-    <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/catalog">Catalog</Link>
-          </li>
-          <li>
-            <Link to={withQuery('/catalog', { kind })}>{kind}</Link>
-          </li>
-          <li aria-current="page">{name}</li>
-        </ol>
-      </nav>
-      {entity.error ? (
-        <>
-          <h1>{name}</h1>
-          <ErrorNotice error={entity.error} onRetry={entity.reload} />
-        </>
-      ) : !entity.data ? (
-        <>
-          <h1>{name}</h1>
-          <Loading />
-        </>
-      ) : (
-        <EntityView entity={entity.data} base={base} />
-      )}
-    </>
+    <DetailPage
+      trail={[
+        { to: '/catalog', label: 'Catalog' },
+        { to: withQuery('/catalog', { kind }), label: kind },
+      ]}
+      name={name}
+      resource={entity}
+    >
+      {(data) => <EntityView entity={data} base={base} />}
+    </DetailPage>
   );
 }
 

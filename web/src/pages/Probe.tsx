@@ -6,7 +6,7 @@ import { ProbeLatencyChart } from '../components/ProbeLatencyChart.tsx';
 import { failureReason, ResultDetails } from '../components/ProbeResult.tsx';
 import { CheckOutcome, ProbeStatusPill, ProbeTypeBadge, Since, UptimeMini } from '../components/ProbeStatus.tsx';
 import { sloPath } from '../components/slo.tsx';
-import { ErrorNotice, Loading } from '../components/status.tsx';
+import { DetailPage, ErrorNotice, Loading } from '../components/status.tsx';
 import { UptimeBar } from '../components/UptimeBar.tsx';
 import { formatSpan, plural } from '../format.ts';
 import { useJournalRefresh } from '../live.ts';
@@ -64,34 +64,16 @@ export function ProbePage({ name }: { name: string }) {
   useVisibleInterval(reloadAll, REFRESH_MS);
 
   return (
-    <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/probes">Probes</Link>
-          </li>
-          <li aria-current="page">{name}</li>
-        </ol>
-      </nav>
-      {probe.error && !probe.data ? (
-        <>
-          <h1>{name}</h1>
-          <ErrorNotice error={probe.error} onRetry={probe.reload} />
-        </>
-      ) : !probe.data ? (
-        <>
-          <h1>{name}</h1>
-          <Loading />
-        </>
-      ) : (
+    <DetailPage trail={[{ to: '/probes', label: 'Probes' }]} name={name} resource={probe}>
+      {(data) => (
         <ProbeView
-          probe={probe.data}
+          probe={data}
           generation={generation}
           reload={reloadAll}
           live={<LiveIndicator state={live} liveHint="The page updates when the probe goes down or comes back up" />}
         />
       )}
-    </>
+    </DetailPage>
   );
 }
 

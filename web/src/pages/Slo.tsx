@@ -3,7 +3,7 @@ import { ApiError, api, seg, useApi } from '../api.ts';
 import { EntityLink, TeamLink } from '../components/badges.tsx';
 import { LiveIndicator } from '../components/live.tsx';
 import { BudgetBar, BudgetFigure, PolicyBadge, policyState } from '../components/slo.tsx';
-import { ErrorNotice, Loading } from '../components/status.tsx';
+import { DetailPage, ErrorNotice, Loading } from '../components/status.tsx';
 import { TimeChart } from '../components/TimeChart.tsx';
 import {
   BUDGETING_LABELS,
@@ -20,7 +20,6 @@ import {
   plural,
 } from '../format.ts';
 import { useJournalRefresh } from '../live.ts';
-import { Link } from '../router.tsx';
 import { formatAbsolute, Time } from '../time.tsx';
 import { useTitle } from '../title.ts';
 import {
@@ -78,34 +77,16 @@ export function SloPage({ name }: { name: string }) {
   const live = useJournalRefresh(['slo.'], reloadAll);
 
   return (
-    <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/slos">SLOs</Link>
-          </li>
-          <li aria-current="page">{name}</li>
-        </ol>
-      </nav>
-      {slo.error && !slo.data ? (
-        <>
-          <h1>{name}</h1>
-          <ErrorNotice error={slo.error} onRetry={slo.reload} />
-        </>
-      ) : !slo.data ? (
-        <>
-          <h1>{name}</h1>
-          <Loading />
-        </>
-      ) : (
+    <DetailPage trail={[{ to: '/slos', label: 'SLOs' }]} name={name} resource={slo}>
+      {(data) => (
         <SloView
-          slo={slo.data}
+          slo={data}
           reload={reloadAll}
           live={<LiveIndicator state={live} liveHint="Figures update as the SLO is evaluated" />}
           generation={generation}
         />
       )}
-    </>
+    </DetailPage>
   );
 }
 

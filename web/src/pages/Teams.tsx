@@ -1,7 +1,7 @@
 import { seg, useApi } from '../api.ts';
 import { TeamTypeBadge } from '../components/badges.tsx';
 import { EntityTable } from '../components/EntityTable.tsx';
-import { EmptyState, ErrorNotice, Loading } from '../components/status.tsx';
+import { DetailPage, EmptyState, ErrorNotice, Loading } from '../components/status.tsx';
 import { icons } from '../icons.tsx';
 import { Link } from '../router.tsx';
 import { useTeams } from '../teams.ts';
@@ -68,29 +68,9 @@ export function TeamPage({ name }: { name: string }) {
   useTitle(name);
   const team = useApi<TeamDetail>(`/api/v1/teams/${seg(name)}`);
   return (
-    <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/teams">Teams</Link>
-          </li>
-          <li aria-current="page">{name}</li>
-        </ol>
-      </nav>
-      {team.error ? (
-        <>
-          <h1>{name}</h1>
-          <ErrorNotice error={team.error} onRetry={team.reload} />
-        </>
-      ) : !team.data ? (
-        <>
-          <h1>{name}</h1>
-          <Loading />
-        </>
-      ) : (
-        <TeamView team={team.data} />
-      )}
-    </>
+    <DetailPage trail={[{ to: '/teams', label: 'Teams' }]} name={name} resource={team}>
+      {(data) => <TeamView team={data} />}
+    </DetailPage>
   );
 }
 
