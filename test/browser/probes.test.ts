@@ -225,7 +225,7 @@ describe('probes UI', { timeout: 120_000 }, () => {
     // Last check outcome, latency and uptimes as figures.
     expect(await row(page, HEALTHY).textContent()).toMatch(/✓ OK/);
     expect(await row(page, FAILING).textContent()).toMatch(/✕ Failed/);
-    expect(await row(page, HEALTHY).locator('[data-field="latency"]').textContent()).toMatch(/\d+(\.\d+)? ms/);
+    expect(await row(page, HEALTHY).locator('[data-field="latency"]').textContent()).toMatch(/\d+(\.\d+)? m?s$/);
     expect(await row(page, HEALTHY).locator('[data-window="24h"]').textContent()).toContain('100%');
     expect(await row(page, HEALTHY).locator('[data-window="7d"]').textContent()).toContain('100%');
     expect(await row(page, FAILING).locator('[data-window="24h"]').textContent()).toContain('0.00%');
@@ -328,7 +328,7 @@ describe('probes UI', { timeout: 120_000 }, () => {
     const p50 = page.locator('figure.latency-chart svg[role="img"] .latency-p50');
     await p50.first().waitFor();
     expect(await page.locator('figure.latency-chart svg[role="img"] .latency-p99').count()).toBeGreaterThan(0);
-    expect(await page.locator('figure.latency-chart figcaption').textContent()).toMatch(/median p50 \d+(\.\d+)? ms/);
+    expect(await page.locator('figure.latency-chart figcaption').textContent()).toMatch(/median p50 \d+(\.\d+)? m?s/);
     const range = page.getByRole('group', { name: 'Latency range' });
     await range.getByRole('button', { name: '7d' }).click();
     await page.waitForURL(/range=7d/);
@@ -347,7 +347,7 @@ describe('probes UI', { timeout: 120_000 }, () => {
     const results = page.getByRole('table', { name: `Recent checks of ${HEALTHY}, newest first` });
     await results.waitFor();
     const first = results.locator('tbody tr').first();
-    expect(await first.textContent()).toMatch(/✓ OK.*200.*\d+(\.\d+)? ms/s);
+    expect(await first.textContent()).toMatch(/✓ OK.*200.*\d+(\.\d+)? m?s/s);
     const expand = first.getByRole('button');
     expect(await expand.getAttribute('aria-expanded')).toBe('false');
     await expand.click();
