@@ -4,7 +4,7 @@ import { newId } from '../core/ids.ts';
 import { type Logger, silentLogger } from '../core/logger.ts';
 import type { Db } from '../db/database.ts';
 import { fromJson } from '../db/json.ts';
-import { type Job, JobFailure, type JobQueue } from '../jobs/jobs.ts';
+import { type Job, JobDeferral, JobFailure, type JobQueue } from '../jobs/jobs.ts';
 import type { AlertOut, AlertService } from './alert.service.ts';
 import {
   type ChannelSpec,
@@ -14,8 +14,9 @@ import {
   type NotificationAlert,
   type SmtpSettings,
 } from './channels/index.ts';
+import type { GroupNotifyPayload } from './dispatch.ts';
 import type { LinkSigner } from './links.ts';
-import { NOTIFY_JOB, type NotificationTargets, type TargetRow } from './targets.ts';
+import { NOTIFY_JOB, NOTIFY_MAX_ATTEMPTS, type NotificationTargets, notifyKey, type TargetRow } from './targets.ts';
 
 /**
  * Delivers notifications: the handler of {@link NOTIFY_JOB} jobs. Each run is one attempt,
@@ -28,10 +29,17 @@ import { NOTIFY_JOB, type NotificationTargets, type TargetRow } from './targets.
  * before the queue marks the job dead. Doing it here rather than in a hook after the job is
  * buried means the notice is durable before the job is: a worker that crashes in between runs
  * the attempt again, and the notice's idempotency key makes the second enqueue a no-op.
+ *
+ * The notifications of one alert to one target go out in the order of the changes: triggered,
+ * then acknowledged, then resolved. Each is a job of its own, so after a failure a later one
+ * could otherwise fall due before an earlier one's retry. A job whose alert has an earlier
+ * notification to the same target still pending or running is deferred (see
+ * {@link JobDeferral}: no attempt is spent) until that one has been delivered or is dead.
  */
 
 export type NotifyPayload =
   | { kind: 'alert.triggered' | 'alert.acknowledged' | 'alert.resolved'; alertId: string; targetId: string }
+  | GroupNotifyPayload
   | { kind: 'meta.delivery-failed'; targetId: string; alertId: string | null; failedJobId: string; failedTarget: string };
 
 export interface AttemptOut {
@@ -70,7 +78,8 @@ export interface NotifierDeps {
   timeoutMs?: number;
 }
 
-export const NOTIFY_MAX_ATTEMPTS = 8;
+/** How long after an earlier notification of the same alert is due a later one tries again. */
+const ORDER_WAIT_MS = 500;
 
 export class Notifier {
   readonly #db: Db;
@@ -111,13 +120,19 @@ export class Notifier {
       this.#logger.info({ jobId: job.id, targetId: payload.targetId }, 'notification target is gone; dropping the job');
       return;
     }
-    let notification: Notification;
+    if (payload.kind === 'alert.acknowledged' || payload.kind === 'alert.resolved') await this.#waitForEarlier(payload);
+    let notification: Notification | null;
     try {
       notification = await this.#notification(job, payload);
     } catch (error) {
       if (error instanceof NotFoundError) throw new JobFailure(error.message, { permanent: true });
       throw error;
     }
+    if (notification === null) {
+      this.#logger.info({ jobId: job.id }, 'the alert was muted after this notification was queued; not sending it');
+      return;
+    }
+    const alertId = alertIdOf(payload);
     const outcome = await this.#deliver(target.channel, notification);
     await this.#db.kysely
       .insertInto('notification_attempts')
@@ -125,7 +140,7 @@ export class Notifier {
         id: newId(this.#clock.now()),
         job_id: job.id,
         target_id: target.id,
-        alert_id: payload.alertId,
+        alert_id: alertId,
         kind: payload.kind,
         attempt: job.attempt,
         at: this.#clock.now(),
@@ -192,7 +207,7 @@ export class Notifier {
       return {
         jobId: r.id,
         kind: payload?.kind ?? 'unknown',
-        alertId: payload?.alertId ?? null,
+        alertId: payload ? alertIdOf(payload) : null,
         target: (payload && names.get(payload.targetId)) ?? null,
         lastError: r.last_error,
         diedAt: Number(r.updated_at),
@@ -218,11 +233,37 @@ export class Notifier {
     await this.#jobs.retryDead(jobId);
   }
 
+  /**
+   * Throws a {@link JobDeferral} while a notification of an earlier change of the same alert to
+   * the same target is pending or running; one that is done or dead does not hold the later
+   * ones back. Their keys are known exactly, so the lookup uses the unique index on `key`.
+   */
+  async #waitForEarlier(payload: { kind: string; alertId: string; targetId: string }): Promise<void> {
+    const earlier: readonly string[] =
+      payload.kind === 'alert.acknowledged' ? ['alert.triggered'] : ['alert.triggered', 'alert.acknowledged'];
+    const blocking = await this.#db.kysely
+      .selectFrom('jobs')
+      .select(['key', 'status', 'run_at'])
+      .where(
+        'key',
+        'in',
+        earlier.map((kind) => notifyKey(payload.alertId, kind, payload.targetId)),
+      )
+      .where('status', 'in', ['pending', 'running'])
+      .execute();
+    if (blocking.length === 0) return;
+    const now = this.#clock.now();
+    // Try again a moment after the earlier one is due; a running one is usually done by then.
+    const due = Math.max(now, ...blocking.map((b) => (b.status === 'pending' ? Number(b.run_at) : now)));
+    throw new JobDeferral(`waiting for ${blocking.map((b) => b.key).join(', ')}`, due - now + ORDER_WAIT_MS);
+  }
+
   #deliver(channel: ChannelSpec, n: Notification): Promise<DeliveryOutcome> {
     return deliver(channel, n, { clock: this.#clock, smtpDefaults: this.#smtpDefaults, timeoutMs: this.#timeoutMs });
   }
 
-  async #notification(job: Job, payload: NotifyPayload): Promise<Notification> {
+  /** What to send; null when the alert has been muted (silenced, say) since the job was queued. */
+  async #notification(job: Job, payload: NotifyPayload): Promise<Notification | null> {
     const sentAt = this.#clock.now();
     const idempotencyKey = job.key ?? `job:${job.id}`;
     if (payload.kind === 'meta.delivery-failed') {
@@ -259,7 +300,29 @@ export class Notifier {
         sentAt,
       };
     }
+    if (payload.kind === 'alert.grouped') {
+      const ids = [...payload.firing, ...payload.resolved];
+      const alerts = await this.#alerts.getMany(ids);
+      if (alerts.length === 0) throw new NotFoundError('the alerts of this group no longer exist');
+      const single = alerts.length === 1 ? alerts[0] : undefined;
+      const base = single ? `${this.#publicUrl}/api/v1/alerts/${encodeURIComponent(single.id)}/act?` : '';
+      return {
+        idempotencyKey,
+        kind: payload.notice,
+        alerts: alerts.map(notificationAlert),
+        groupKey: payload.groupKey,
+        urls: single
+          ? {
+              alert: this.#alertUrl(single.id),
+              acknowledge: base + (await this.#links.query(single.id, 'acknowledge')),
+              resolve: base + (await this.#links.query(single.id, 'resolve')),
+            }
+          : { alert: `${this.#publicUrl}/alerts?service=${encodeURIComponent(alerts[0]?.service ?? '')}` },
+        sentAt,
+      };
+    }
     const alert = await this.#alerts.get(payload.alertId);
+    if (alert.suppressedBy !== null) return null;
     const base = `${this.#publicUrl}/api/v1/alerts/${encodeURIComponent(alert.id)}/act?`;
     return {
       idempotencyKey,
@@ -290,7 +353,7 @@ export class Notifier {
       const notice: NotifyPayload = {
         kind: 'meta.delivery-failed',
         targetId,
-        alertId: payload.alertId,
+        alertId: alertIdOf(payload),
         failedJobId: job.id,
         failedTarget: failed.name,
       };
@@ -302,6 +365,11 @@ export class Notifier {
       });
     }
   }
+}
+
+/** The alert a notification is about; a group's first alert. */
+function alertIdOf(payload: NotifyPayload): string | null {
+  return payload.kind === 'alert.grouped' ? (payload.firing[0] ?? payload.resolved[0] ?? null) : payload.alertId;
 }
 
 function notificationAlert(a: AlertOut): NotificationAlert {

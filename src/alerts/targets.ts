@@ -42,6 +42,12 @@ export const MASK = '********';
 /** The job kind that delivers one notification to one target. */
 export const NOTIFY_JOB = 'alert.notify';
 
+/**
+ * Attempts per notification before it is dead: with the queue's backoff (1 s doubling, capped
+ * at 10 min, with jitter) a receiver may be down for 35 to 70 minutes and still get everything.
+ */
+export const NOTIFY_MAX_ATTEMPTS = 16;
+
 /** The idempotency key of an alert's notification of one change to one target. */
 export function notifyKey(alertId: string, kind: string, targetId: string): string {
   return `notify:${alertId}:${kind}:${targetId}`;

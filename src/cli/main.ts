@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAlertCommands } from '../alerts/alert.cli.ts';
+import { registerSilenceCommands } from '../alerts/silence.cli.ts';
 import { registerCatalogCommands } from '../catalog/catalog.cli.ts';
 import { VigilError } from '../core/errors.ts';
 import { registerManifestCommands } from '../manifests/manifests.cli.ts';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerReportCommands(program);
   registerProbeCommands(program);
   registerAlertCommands(program);
+  registerSilenceCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

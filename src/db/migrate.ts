@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003_prometheus_pull.ts';
 import * as m0004 from './migrations/0004_probes.ts';
 import * as m0005 from './migrations/0005_alerts.ts';
 import * as m0006 from './migrations/0006_notifications.ts';
+import * as m0007 from './migrations/0007_alert_hygiene.ts';
 
 interface PortableMigration {
   // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was when written.
@@ -22,6 +23,7 @@ export const migrations: ReadonlyArray<[string, PortableMigration]> = [
   ['0004_probes', m0004],
   ['0005_alerts', m0005],
   ['0006_notifications', m0006],
+  ['0007_alert_hygiene', m0007],
 ];
 
 function provider(dialect: Dialect): MigrationProvider {

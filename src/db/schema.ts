@@ -44,6 +44,9 @@ export interface Database {
   notification_targets: NotificationTargetsTable;
   notification_attempts: NotificationAttemptsTable;
   settings: SettingsTable;
+  silences: SilencesTable;
+  alert_policies: AlertPoliciesTable;
+  alert_groups: AlertGroupsTable;
 }
 
 export interface UsersTable {
@@ -419,6 +422,12 @@ export interface AlertsTable {
   acknowledged_by: string | null;
   resolved_at: number | null;
   resolved_by: string | null;
+  /** `high` pages at once; `low` waits for working hours (0007). */
+  urgency: 'high' | 'low';
+  /** Why nobody was notified: `silence:<id>`, `maintenance:<name>`, `inhibited:<alert id>`, `flapping`. */
+  suppressed_by: string | null;
+  /** When a deferred low-urgency alert is notified; null when it was not deferred. */
+  notify_at: number | null;
 }
 
 export interface AlertEventsTable {
@@ -467,4 +476,35 @@ export interface NotificationAttemptsTable {
 export interface SettingsTable {
   name: string;
   value: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alert hygiene (0007_alert_hygiene)
+
+export interface SilencesTable {
+  id: string;
+  /** JSON array of matchers in Alertmanager's syntax, e.g. `["service=\"checkout\""]`. */
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AlertPoliciesTable {
+  service_id: string;
+  /** JSON: the service's AlertPolicy spec in normal form. */
+  spec: string;
+  /** The manifest file it came from, when applied as code. */
+  source: string | null;
+  updated_at: number;
+}
+
+export interface AlertGroupsTable {
+  service_id: string;
+  /** JSON: the service's GroupingState. */
+  state: string;
+  updated_at: number;
 }

@@ -59,6 +59,21 @@ export class JobFailure extends Error {
 }
 
 /**
+ * What a handler throws when its job must wait for another one before it can do anything:
+ * the job goes back to pending, due in `delayMs`, as if this claim had never happened (the
+ * attempt is not counted and the last error is kept). Notifications use it to go out in order.
+ */
+export class JobDeferral extends Error {
+  readonly delayMs: number;
+
+  constructor(message: string, delayMs: number) {
+    super(message);
+    this.name = 'JobDeferral';
+    this.delayMs = Number.isFinite(delayMs) ? Math.max(0, delayMs) : 0;
+  }
+}
+
+/**
  * Runs one job. A rejection schedules a retry with backoff (see {@link JobFailure}). A handler
  * may run more than once for the same job (a lease can expire mid-run), so its effects must be
  * idempotent.
@@ -369,7 +384,8 @@ export class JobQueue {
       clearInterval(heartbeat);
     }
     try {
-      if (failure) await this.#recordFailure(job, failure.error);
+      if (failure?.error instanceof JobDeferral) await this.#recordDeferral(job, failure.error.delayMs);
+      else if (failure) await this.#recordFailure(job, failure.error);
       else await this.#recordSuccess(job);
     } catch (error) {
       this.#logOutcomeFailure(job, error);
@@ -403,6 +419,21 @@ export class JobQueue {
     const context = { jobId: job.id, kind: job.kind, attempt: job.attempt, err: error };
     if (dead) this.#logger.error(context, 'job failed its final attempt and is dead');
     else this.#logger.warn(context, 'job failed; retry scheduled');
+  }
+
+  /** Like {@link release}, but due only after `delayMs`. */
+  async #recordDeferral(job: Job, delayMs: number): Promise<void> {
+    const now = this.#clock.now();
+    await this.#fenced(job)
+      .set({
+        status: 'pending',
+        attempts: sql<number>`attempts - 1`,
+        run_at: now + delayMs,
+        lease_until: null,
+        lease_owner: null,
+        updated_at: now,
+      })
+      .execute();
   }
 
   async #renewLease(job: Job): Promise<void> {

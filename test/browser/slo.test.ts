@@ -206,10 +206,13 @@ describe('reliability UI', { timeout: 90_000 }, () => {
 
   test('an SLO page shows the budget, the burn rates with their thresholds and the burn-down chart', async () => {
     const slos = (await apiGet<{ items: SloItem[] }>('/api/v1/slos')).items;
-    // Least budget left first: checkout, which the seed burnt through.
-    const first = slos[0];
-    if (!first) throw new Error('the example organization has no SLOs');
-    expect(first.name).toBe('checkout-availability');
+    // Least budget left first. The seed burnt through checkout's budget; the probe-fed SLOs depend on
+    // how the live checks fare on this machine, so the order is checked, not a fixed first name.
+    const left = slos.map((s) => (s.objectives.length ? Math.min(...s.objectives.map((o) => o.remainingRatio)) : 1));
+    expect(left).toEqual([...left].sort((a, b) => a - b));
+    const first = slos.find((s) => s.name === 'checkout-availability');
+    if (!first) throw new Error('the example organization has no checkout-availability SLO');
+    expect(left[slos.indexOf(first)]).toBeLessThan(0);
 
     const page = await signedInPage();
     await page.goto('/slos');

@@ -1,0 +1,484 @@
+import type { Clock } from '../core/clock.ts';
+import type { Db, Executor } from '../db/database.ts';
+import { fromJson } from '../db/json.ts';
+import type { Job, JobQueue } from '../jobs/jobs.ts';
+import type { Journal } from '../journal/journal.ts';
+import { maintenanceIntervals } from '../slo/rrule.ts';
+import type { Severity } from './alert.model.ts';
+import type { AlertRow } from './alert.store.ts';
+import {
+  alertLabels,
+  detectFlapping,
+  flushDue,
+  type GroupingState,
+  inhibitedBy,
+  initialGroupingState,
+  isWorkingTime,
+  type Labels,
+  matches,
+  nextFlushAt,
+  nextWorkingTime,
+  onAlert,
+  parseMatchers,
+  type Silence,
+  silencedBy,
+  urgencyOf,
+} from './hygiene/index.ts';
+import { type AlertPolicy, DEFAULT_ALERT_POLICY, loadPolicies } from './policy.ts';
+import { loadTargetRouting, NOTIFY_JOB, NOTIFY_MAX_ATTEMPTS, notifyKey, type TargetRouting, targetsFor } from './targets.ts';
+
+/**
+ * What happens between an alert changing and anyone being told: the alerting pipeline's
+ * hygiene, applied inside the transaction that changes the alert so that the decision and the
+ * notification jobs it leads to commit together with the change.
+ *
+ * For a new alert, in this order:
+ * 1. **Maintenance:** a service in a maintenance window (the same windows that exclude time
+ *    from its SLOs) is not notified.
+ * 2. **Silences:** an active silence whose matchers all match the alert's labels (its own,
+ *    plus `service`, `severity` and `dedup_key`) mutes it.
+ * 3. **Inhibition:** an open alert on the service matching a rule's source matchers mutes it
+ *    (by default a critical alert mutes the service's warnings and infos).
+ * 4. **Flapping:** a dedup key that opened and resolved too often lately stops notifying until
+ *    it calms down.
+ * 5. **Urgency:** high urgency notifies now; low urgency outside the service's working hours is
+ *    deferred to the next working time (a `release` job), and dropped if it resolves before.
+ * 6. **Grouping:** a service whose policy groups notifications files the alert into its group
+ *    (Alertmanager's `group_by`/`group_wait`/`group_interval`/`repeat_interval`), and a durable
+ *    flush job sends one notification per group; otherwise each change notifies each target.
+ *
+ * The alert is stored whatever is decided, with the reason in `suppressed_by`, so it shows in
+ * lists and counts for its SLOs; only the notifications are held back.
+ */
+
+/** Runs a deferred low-urgency alert's notification at its `notify_at`. */
+export const RELEASE_JOB = 'alert.release';
+/** Flushes a service's due notification groups. */
+export const GROUP_FLUSH_JOB = 'alert.group-flush';
+
+/** A grouped notification to one target, as the notifier's job payload. */
+export interface GroupNotifyPayload {
+  kind: 'alert.grouped';
+  targetId: string;
+  serviceId: string;
+  groupKey: string;
+  /** `alert.triggered` while anything fires, `alert.resolved` once all have resolved. */
+  notice: 'alert.triggered' | 'alert.resolved';
+  reason: string;
+  firing: string[];
+  resolved: string[];
+  /** The flush time. */
+  at: number;
+}
+
+/** Per transaction: what the pipeline reads once however many alerts change in it. */
+export interface DispatchContext {
+  routing?: Promise<TargetRouting>;
+  hygiene?: Promise<HygieneSnapshot>;
+  names?: Map<string, string>;
+  ids?: Map<string, string | null>;
+}
+
+interface HygieneSnapshot {
+  silences: Silence[];
+  maintenance: Array<{ name: string; services: string[]; start: string; duration: string; rrule: string | null }>;
+  policies: Map<string, AlertPolicy>;
+}
+
+/** What the pipeline decided for a new alert. */
+export interface Assessment {
+  urgency: 'high' | 'low';
+  suppressedBy: string | null;
+  notifyAt: number | null;
+}
+
+/** An alert's labels as matchers, silences, inhibition and grouping see them. */
+export function matchLabels(row: Pick<AlertRow, 'labels' | 'severity' | 'dedup_key'>, service: string): Labels {
+  return {
+    ...alertLabels({ labels: fromJson<Record<string, string>>(row.labels, {}), service, severity: row.severity as Severity }),
+    dedup_key: row.dedup_key,
+  };
+}
+
+/** Silences as stored, parsed; one that no longer parses is skipped. */
+export async function loadLiveSilences(ex: Executor, now: number): Promise<Silence[]> {
+  const rows = await ex.selectFrom('silences').selectAll().where('ends_at', '>', now).execute();
+  const out: Silence[] = [];
+  for (const r of rows) {
+    try {
+      out.push({
+        id: r.id,
+        matchers: fromJson<string[]>(r.matchers, []).flatMap((m) => parseMatchers(m)),
+        startsAt: Number(r.starts_at),
+        endsAt: Number(r.ends_at),
+        createdBy: r.created_by,
+        comment: r.comment,
+      });
+    } catch {
+      // Validated when created.
+    }
+  }
+  return out;
+}
+
+export class Dispatcher {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #journal: Journal;
+  readonly #jobs: JobQueue | null;
+
+  constructor(deps: { db: Db; clock: Clock; journal: Journal; jobs: JobQueue | null }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#journal = deps.journal;
+    this.#jobs = deps.jobs;
+  }
+
+  /** Registers the release and group-flush handlers. */
+  register(): void {
+    if (!this.#jobs) return;
+    this.#jobs.handle(RELEASE_JOB, (job) => this.#release(job));
+    this.#jobs.handle(GROUP_FLUSH_JOB, (job) => this.#flush(job));
+  }
+
+  async serviceName(trx: Executor, ctx: DispatchContext, serviceId: string): Promise<string> {
+    ctx.names ??= new Map();
+    let name = ctx.names.get(serviceId);
+    if (name === undefined) {
+      const row = await trx.selectFrom('catalog_entities').select('name').where('id', '=', serviceId).executeTakeFirst();
+      name = row?.name ?? '';
+      ctx.names.set(serviceId, name);
+    }
+    return name;
+  }
+
+  /** The id of the catalog service with this name, or null. */
+  async serviceId(trx: Executor, ctx: DispatchContext, name: string): Promise<string | null> {
+    ctx.ids ??= new Map();
+    let id = ctx.ids.get(name);
+    if (id === undefined) {
+      const row = await trx
+        .selectFrom('catalog_entities')
+        .select('id')
+        .where('name', '=', name)
+        .where('kind', '=', 'service')
+        .executeTakeFirst();
+      id = row?.id ?? null;
+      ctx.ids.set(name, id);
+    }
+    return id;
+  }
+
+  async policyOf(trx: Executor, ctx: DispatchContext, serviceId: string): Promise<AlertPolicy> {
+    return (await this.#snapshot(trx, ctx)).policies.get(serviceId) ?? DEFAULT_ALERT_POLICY;
+  }
+
+  #snapshot(trx: Executor, ctx: DispatchContext): Promise<HygieneSnapshot> {
+    ctx.hygiene ??= (async () => {
+      const now = this.#clock.now();
+      const [silences, windows, policies] = await Promise.all([
+        loadLiveSilences(trx, now),
+        trx.selectFrom('maintenance_windows').select(['name', 'spec']).execute(),
+        loadPolicies(trx),
+      ]);
+      return {
+        silences,
+        maintenance: windows.map((w) => {
+          const spec = fromJson<Record<string, unknown>>(w.spec, {});
+          return {
+            name: w.name,
+            services: Array.isArray(spec.services) ? (spec.services as string[]) : [],
+            start: String(spec.start ?? ''),
+            duration: String(spec.duration ?? '0s'),
+            rrule: typeof spec.rrule === 'string' ? spec.rrule : null,
+          };
+        }),
+        policies,
+      };
+    })();
+    return ctx.hygiene;
+  }
+
+  /** Decides a new alert's urgency, whether it is muted and why, and whether it waits. */
+  async assess(trx: Executor, ctx: DispatchContext, row: AlertRow, now: number): Promise<Assessment> {
+    const snap = await this.#snapshot(trx, ctx);
+    const service = await this.serviceName(trx, ctx, row.service_id);
+    const policy = snap.policies.get(row.service_id) ?? DEFAULT_ALERT_POLICY;
+    const urgency = urgencyOf(row.severity as Severity, policy.urgency);
+    const labels = matchLabels(row, service);
+    const suppressedBy = await this.#suppression(trx, snap, policy, row, service, labels, now);
+    const notifyAt =
+      urgency === 'low' && suppressedBy === null && !isWorkingTime(policy.workingHours, now)
+        ? nextWorkingTime(policy.workingHours, now)
+        : null;
+    return { urgency, suppressedBy, notifyAt };
+  }
+
+  async #suppression(
+    trx: Executor,
+    snap: HygieneSnapshot,
+    policy: AlertPolicy,
+    row: AlertRow,
+    service: string,
+    labels: Labels,
+    now: number,
+  ): Promise<string | null> {
+    for (const w of snap.maintenance) {
+      if (!w.services.includes(service)) continue;
+      try {
+        if (maintenanceIntervals(w, now, now + 1).length > 0) return `maintenance:${w.name}`;
+      } catch {
+        // Validated on apply; a window that cannot be expanded mutes nothing.
+      }
+    }
+    const silenced = silencedBy(snap.silences, labels, now);
+    if (silenced[0]) return `silence:${silenced[0]}`;
+    // Only an alert some rule could mute needs the service's open alerts.
+    if (policy.inhibitRules.some((r) => matches(r.targetMatchers, labels))) {
+      const open = await trx
+        .selectFrom('alerts')
+        .select(['id', 'labels', 'severity', 'dedup_key', 'status'])
+        .where('service_id', '=', row.service_id)
+        .where('status', '<>', 'resolved')
+        .where('id', '<>', row.id)
+        .limit(1000)
+        .execute();
+      if (open.length > 0) {
+        const by = inhibitedBy(
+          policy.inhibitRules,
+          { id: row.id, labels, status: row.status },
+          open.map((a) => ({ id: a.id, labels: matchLabels(a, service), status: a.status })),
+        );
+        if (by[0]) return `inhibited:${by[0]}`;
+      }
+    }
+    if (policy.flapping) {
+      const since = now - policy.flapping.windowMs - policy.flapping.quietMs;
+      const history = await trx
+        .selectFrom('alerts')
+        .select(['created_at', 'resolved_at'])
+        .where('service_id', '=', row.service_id)
+        .where('dedup_key', '=', row.dedup_key)
+        .where('created_at', '>=', since)
+        .where('id', '<>', row.id)
+        .execute();
+      if (history.length > 0) {
+        const changes: number[] = [];
+        for (const h of history) {
+          changes.push(Number(h.created_at));
+          if (h.resolved_at !== null) changes.push(Number(h.resolved_at));
+        }
+        changes.push(now);
+        if (detectFlapping(changes, now, policy.flapping).flapping) return 'flapping';
+      }
+    }
+    return null;
+  }
+
+  /**
+   * After an alert changed (its row as it now is): enqueues what should be sent about it. A
+   * muted alert notifies nobody; a deferred one waits for its release.
+   */
+  async onChange(
+    trx: Executor,
+    ctx: DispatchContext,
+    verb: 'triggered' | 'acknowledged' | 'resolved',
+    row: AlertRow,
+    now: number,
+  ): Promise<void> {
+    await this.#announce(trx, ctx, verb, row, now);
+    if (verb === 'resolved') await this.#uninhibit(trx, ctx, row, now);
+  }
+
+  async #announce(
+    trx: Executor,
+    ctx: DispatchContext,
+    verb: 'triggered' | 'acknowledged' | 'resolved',
+    row: AlertRow,
+    now: number,
+  ): Promise<void> {
+    if (!this.#jobs || row.suppressed_by !== null) return;
+    if (row.notify_at !== null && row.notify_at > now) {
+      if (verb === 'triggered') {
+        await this.#jobs.enqueue(trx, {
+          kind: RELEASE_JOB,
+          payload: { alertId: row.id },
+          key: `release:${row.id}`,
+          runAt: row.notify_at,
+        });
+      }
+      // Nobody has been told yet; the release finds the alert closed and says nothing.
+      return;
+    }
+    await this.#notify(trx, ctx, verb, row, now);
+  }
+
+  /**
+   * An alert that muted others by inhibition resolved: the alerts it muted that still fire are
+   * judged again, and notified now if nothing else mutes them (as Alertmanager does at their
+   * next flush).
+   */
+  async #uninhibit(trx: Executor, ctx: DispatchContext, source: AlertRow, now: number): Promise<void> {
+    const muted = await trx
+      .selectFrom('alerts')
+      .selectAll()
+      .where('suppressed_by', '=', `inhibited:${source.id}`)
+      .where('status', '<>', 'resolved')
+      .execute();
+    for (const row of muted) {
+      const decided = await this.assess(trx, ctx, row, now);
+      const next: AlertRow = {
+        ...row,
+        urgency: decided.urgency,
+        suppressed_by: decided.suppressedBy,
+        notify_at: decided.notifyAt,
+      };
+      await trx
+        .updateTable('alerts')
+        .set({ urgency: next.urgency, suppressed_by: next.suppressed_by, notify_at: next.notify_at })
+        .where('id', '=', row.id)
+        .execute();
+      if (next.suppressed_by === null && next.status === 'triggered') await this.#announce(trx, ctx, 'triggered', next, now);
+    }
+  }
+
+  async #notify(
+    trx: Executor,
+    ctx: DispatchContext,
+    verb: 'triggered' | 'acknowledged' | 'resolved',
+    row: AlertRow,
+    now: number,
+  ): Promise<void> {
+    const jobs = this.#jobs;
+    if (!jobs) return;
+    const policy = await this.policyOf(trx, ctx, row.service_id);
+    if (policy.grouping) {
+      // Groups know firing and resolved; an acknowledgement changes neither.
+      if (verb !== 'acknowledged') await this.#file(trx, ctx, row, policy, now);
+      return;
+    }
+    ctx.routing ??= loadTargetRouting(trx);
+    const kind = `alert.${verb}` as const;
+    for (const targetId of targetsFor(await ctx.routing, row.service_id)) {
+      await jobs.enqueue(trx, {
+        kind: NOTIFY_JOB,
+        payload: { alertId: row.id, targetId, kind },
+        key: notifyKey(row.id, kind, targetId),
+        maxAttempts: NOTIFY_MAX_ATTEMPTS,
+      });
+    }
+  }
+
+  /** Files the alert into its service's grouping state and schedules the next flush. */
+  async #file(trx: Executor, ctx: DispatchContext, row: AlertRow, policy: AlertPolicy, now: number): Promise<void> {
+    const grouping = policy.grouping;
+    if (!grouping) return;
+    const service = await this.serviceName(trx, ctx, row.service_id);
+    let state = (await this.#lockState(trx, row.service_id)) ?? initialGroupingState(`service:${service}`, grouping);
+    state = onAlert(
+      { ...state, policy: grouping },
+      { id: row.id, status: row.status, labels: matchLabels(row, service), createdAt: Number(row.created_at) },
+      now,
+    );
+    await this.#saveState(trx, row.service_id, state, now);
+  }
+
+  async #lockState(trx: Executor, serviceId: string): Promise<GroupingState | null> {
+    let q = trx.selectFrom('alert_groups').select('state').where('service_id', '=', serviceId);
+    if (this.#db.dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    return row ? fromJson<GroupingState | null>(row.state, null) : null;
+  }
+
+  async #saveState(trx: Executor, serviceId: string, state: GroupingState, now: number): Promise<void> {
+    const text = JSON.stringify(state);
+    await trx
+      .insertInto('alert_groups')
+      .values({ service_id: serviceId, state: text, updated_at: now })
+      .onConflict((oc) => oc.column('service_id').doUpdateSet({ state: text, updated_at: now }))
+      .execute();
+    const next = nextFlushAt(state);
+    if (next !== null && this.#jobs) {
+      await this.#jobs.enqueue(trx, {
+        kind: GROUP_FLUSH_JOB,
+        payload: { serviceId },
+        key: `group-flush:${serviceId}:${next}`,
+        runAt: next,
+      });
+    }
+  }
+
+  /** A deferred alert's working time has come: notify, unless it closed or was muted meanwhile. */
+  async #release(job: Job): Promise<void> {
+    const { alertId } = job.payload as { alertId: string };
+    await this.#db.kysely.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('alerts').selectAll().where('id', '=', alertId).executeTakeFirst();
+      if (row?.status !== 'triggered' || row.suppressed_by !== null) return;
+      const now = this.#clock.now();
+      const ctx: DispatchContext = {};
+      const snap = await this.#snapshot(trx, ctx);
+      const service = await this.serviceName(trx, ctx, row.service_id);
+      const silenced = silencedBy(snap.silences, matchLabels(row, service), now);
+      if (silenced[0]) {
+        await trx
+          .updateTable('alerts')
+          .set({ suppressed_by: `silence:${silenced[0]}` })
+          .where('id', '=', row.id)
+          .execute();
+        return;
+      }
+      await this.#journal.append(trx, {
+        kind: 'alert.released',
+        actor: 'system:alerting',
+        serviceId: row.service_id,
+        subjectType: 'alert',
+        subjectId: row.id,
+        data: { dedupKey: row.dedup_key, deferredUntil: row.notify_at },
+      });
+      await this.#notify(trx, ctx, 'triggered', row, now);
+    });
+  }
+
+  /** Sends every due group of a service: one notification job per group and target. */
+  async #flush(job: Job): Promise<void> {
+    const { serviceId } = job.payload as { serviceId: string };
+    const jobs = this.#jobs;
+    if (!jobs) return;
+    await this.#db.kysely.transaction().execute(async (trx) => {
+      const state = await this.#lockState(trx, serviceId);
+      if (!state) return;
+      const now = this.#clock.now();
+      const { state: next, notifications } = flushDue(state, now);
+      if (notifications.length > 0) {
+        const routing = await loadTargetRouting(trx);
+        for (const n of notifications) {
+          const notice = n.firing.length > 0 ? 'alert.triggered' : 'alert.resolved';
+          for (const targetId of targetsFor(routing, serviceId)) {
+            const payload: GroupNotifyPayload = {
+              kind: 'alert.grouped',
+              targetId,
+              serviceId,
+              groupKey: n.groupKey,
+              notice,
+              reason: n.reason,
+              firing: n.firing,
+              resolved: n.resolved,
+              at: now,
+            };
+            await jobs.enqueue(trx, {
+              kind: NOTIFY_JOB,
+              payload,
+              key: `notify-group:${serviceId}:${n.groupKey}:${now}:${targetId}`,
+              maxAttempts: NOTIFY_MAX_ATTEMPTS,
+            });
+          }
+        }
+      }
+      if (Object.keys(next.groups).length === 0) {
+        await trx.deleteFrom('alert_groups').where('service_id', '=', serviceId).execute();
+      } else {
+        await this.#saveState(trx, serviceId, next, now);
+      }
+    });
+  }
+}
