@@ -16,8 +16,9 @@ import {
   SEVERITIES,
 } from './alert.model.ts';
 import type { AlertService } from './alert.service.ts';
+import type { IntegrationConfig } from './integration.config.ts';
 
-const AlertOutSchema = z.object({
+export const AlertOutSchema = z.object({
   id: z.string(),
   service: z.string(),
   integration: z.string().nullable(),
@@ -41,6 +42,9 @@ const AlertOutSchema = z.object({
   acknowledgedBy: z.string().nullable(),
   resolvedAt: z.number().nullable(),
   resolvedBy: z.string().nullable(),
+  urgency: z.enum(['high', 'low']),
+  suppressedBy: z.string().nullable(),
+  notifyAt: z.number().nullable(),
 });
 
 const IntegrationOutSchema = z.object({
@@ -52,7 +56,14 @@ const IntegrationOutSchema = z.object({
   createdAt: z.number(),
   revokedAt: z.number().nullable(),
   source: z.string().nullable(),
+  config: z.record(z.string(), z.unknown()).describe('the webhook mapping and routes; {} when there are none'),
 });
+/** Validated by the service, so that errors name `config.mapping.summary` and not the body's schema. */
+const IntegrationConfigIn = z
+  .looseObject({})
+  .describe(
+    '`{mapping?, routes?}`: `mapping` (webhook integrations only) says where summary, severity, dedupKey, action, source, labels, details and link are in the posted JSON, as JSONPath (`$.alert.title`); `routes` are `{match: ["team=\\"payments\\""], service}` sending matching events to another service',
+  );
 const IntegrationKeyOut = z.object({ integration: IntegrationOutSchema, key: z.string(), path: z.string() });
 
 function caller(request: FastifyRequest): Principal {
@@ -208,11 +219,34 @@ export function registerAlertRoutes(app: App, deps: { alerts: AlertService }): v
           service: Name,
           type: z.enum(INTEGRATION_TYPES),
           rateLimitPerMinute: z.number().int().min(1).max(1_000_000).optional(),
+          config: IntegrationConfigIn.optional(),
         }),
         response: { 201: IntegrationKeyOut },
       },
     },
-    async (request, reply) => reply.status(201).send(await alerts.createIntegration(caller(request), request.body)),
+    async (request, reply) => {
+      const { config, ...input } = request.body;
+      const created = await alerts.createIntegration(caller(request), {
+        ...input,
+        ...(config === undefined ? {} : { config: config as IntegrationConfig }),
+      });
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.put(
+    '/api/v1/integrations/:name/config',
+    {
+      config: { access: 'write' },
+      schema: {
+        tags,
+        summary: "Replace an integration's webhook mapping and routes; the key stays the same",
+        params: z.strictObject({ name: Name }),
+        body: IntegrationConfigIn,
+        response: { 200: IntegrationOutSchema },
+      },
+    },
+    (request) => alerts.updateIntegrationConfig(caller(request), request.params.name, request.body as IntegrationConfig),
   );
 
   app.post(

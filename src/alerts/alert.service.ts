@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { assertCanWriteOwned, type Principal } from '../auth/principal.ts';
 import type { Clock } from '../core/clock.ts';
-import { ConflictError, InputError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
+import { ConflictError, type FieldIssue, InputError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { type Db, type Executor, isUniqueViolation } from '../db/database.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
@@ -9,7 +9,8 @@ import type { Journal } from '../journal/journal.ts';
 import { services as catalogServices } from '../slo/slo.store.ts';
 import { type AlertStatus, type IntegrationType, type NormalizedEvent, SEVERITIES, type Severity } from './alert.model.ts';
 import * as store from './alert.store.ts';
-import { loadTargetRouting, NOTIFY_JOB, notifyKey, type TargetRouting, targetsFor } from './targets.ts';
+import { type DispatchContext, Dispatcher } from './dispatch.ts';
+import { type IntegrationConfig, parseIntegrationConfig, routeFor, storedConfig } from './integration.config.ts';
 
 /**
  * Alerts: integrations that let other tools send them, ingestion that makes every accepted
@@ -45,6 +46,12 @@ export interface AlertOut {
   acknowledgedBy: string | null;
   resolvedAt: number | null;
   resolvedBy: string | null;
+  /** `high` pages at once; `low` waits for the service's working hours. */
+  urgency: 'high' | 'low';
+  /** Why nobody was notified: `silence:<id>`, `maintenance:<window>`, `inhibited:<alert id>` or `flapping`. */
+  suppressedBy: string | null;
+  /** When a deferred low-urgency alert is (or was) notified. */
+  notifyAt: number | null;
 }
 
 export interface IntegrationOut {
@@ -57,6 +64,29 @@ export interface IntegrationOut {
   createdAt: number;
   revokedAt: number | null;
   source: string | null;
+  /** The webhook mapping and the routes (see `integration.config.ts`); `{}` when there are none. */
+  config: IntegrationConfig;
+}
+
+/** An integration as manifests declare it: everything but its key. */
+export interface DesiredIntegration {
+  name: string;
+  service: string;
+  type: IntegrationType;
+  rateLimitPerMinute: number;
+  config: IntegrationConfig;
+}
+
+export interface StoredIntegration extends DesiredIntegration {
+  source: string | null;
+  revoked: boolean;
+}
+
+/** A key made by applying manifests: shown once, in the apply's result. */
+export interface IntegrationSecret {
+  ref: string;
+  key: string;
+  path: string;
 }
 
 export interface IntegrationKeyOut {
@@ -85,11 +115,6 @@ function pathFor(type: IntegrationType, key: string): string {
   }
 }
 
-/** Per transaction: the notification targets, read once however many alerts change. */
-interface NotifyContext {
-  routing?: Promise<TargetRouting>;
-}
-
 interface Pending {
   serviceId: string;
   integration: store.IntegrationRow | null;
@@ -98,6 +123,19 @@ interface Pending {
   event: NormalizedEvent;
   receivedAt: number;
   settle: (error: unknown, alertId?: string | null) => void;
+  /** The service an integration's routing rules send the event to instead of its own. */
+  routeTo?: string;
+}
+
+/** Parsed integration configs, per cached row, so routing rules compile once. */
+const configs = new WeakMap<store.IntegrationRow, IntegrationConfig>();
+function configOf(row: store.IntegrationRow): IntegrationConfig {
+  let config = configs.get(row);
+  if (!config) {
+    config = storedConfig(row.config);
+    configs.set(row, config);
+  }
+  return config;
 }
 
 export class AlertService {
@@ -105,6 +143,7 @@ export class AlertService {
   readonly #clock: Clock;
   readonly #journal: Journal;
   readonly #jobs: JobQueue | null;
+  readonly #dispatch: Dispatcher;
   readonly #keys = new Map<string, { row: store.IntegrationRow | null; until: number }>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   #queue: Pending[] = [];
@@ -120,6 +159,12 @@ export class AlertService {
     this.#clock = deps.clock;
     this.#journal = deps.journal;
     this.#jobs = deps.jobs ?? null;
+    this.#dispatch = new Dispatcher({ db: deps.db, clock: deps.clock, journal: deps.journal, jobs: this.#jobs });
+  }
+
+  /** Registers the pipeline's own jobs (deferred releases, group flushes) with the queue. */
+  registerJobs(): void {
+    this.#dispatch.register();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -127,10 +172,18 @@ export class AlertService {
 
   async createIntegration(
     p: Principal,
-    input: { name: string; service: string; type: IntegrationType; rateLimitPerMinute?: number; source?: string | null },
+    input: {
+      name: string;
+      service: string;
+      type: IntegrationType;
+      rateLimitPerMinute?: number;
+      source?: string | null;
+      config?: IntegrationConfig;
+    },
   ): Promise<IntegrationKeyOut> {
     const now = this.#clock.now();
     const key = newSecret('vik', 24);
+    const config = parseIntegrationConfig(input.config ?? {}, input.type);
     try {
       await this.#db.kysely.transaction().execute(async (trx) => {
         const service = (await catalogServices(trx, [input.service])).get(input.service);
@@ -138,6 +191,7 @@ export class AlertService {
         assertCanWriteOwned(p, service.ownerTeamId, `service:${service.name}`);
         if (await store.integrationByName(trx, input.name))
           throw new ConflictError(`an integration named "${input.name}" already exists`);
+        await checkRouteServices(trx, config);
         const id = newId(now);
         await store.insertIntegration(trx, {
           id,
@@ -146,7 +200,7 @@ export class AlertService {
           type: input.type,
           key_hash: hashKey(key),
           key_hint: key.slice(0, 8),
-          config: '{}',
+          config: JSON.stringify(config),
           rate_limit_per_minute: input.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
           source: input.source ?? null,
           created_at: now,
@@ -193,6 +247,174 @@ export class AlertService {
   async revokeIntegration(p: Principal, name: string): Promise<IntegrationOut> {
     await this.#changeIntegration(p, name, 'integration.revoked', { revoked_at: this.#clock.now() });
     return this.integration(name);
+  }
+
+  /** Replaces the integration's mapping and routes; its key stays the same. */
+  async updateIntegrationConfig(p: Principal, name: string, input: IntegrationConfig): Promise<IntegrationOut> {
+    const found = await store.integrationByName(this.#db.kysely, name);
+    if (!found) throw new NotFoundError(`no integration named "${name}"`);
+    const config = parseIntegrationConfig(input, found.type);
+    await checkRouteServices(this.#db.kysely, config);
+    await this.#changeIntegration(p, name, 'integration.configured', { config: JSON.stringify(config) });
+    return this.integration(name);
+  }
+
+  /** Every integration as manifests see it, sorted by name. */
+  async integrationSnapshot(executor?: Executor): Promise<StoredIntegration[]> {
+    return (await store.listIntegrations(executor ?? this.#db.kysely)).map((r) => ({
+      name: r.name,
+      service: r.service ?? '',
+      type: r.type,
+      rateLimitPerMinute: r.rate_limit_per_minute,
+      config: storedConfig(r.config),
+      source: r.source,
+      revoked: r.revoked_at !== null,
+    }));
+  }
+
+  /**
+   * Makes the integrations match `desired`, in the caller's transaction, recording `opts.source`
+   * on what it writes. New integrations (and revoked ones declared again) get a fresh key,
+   * returned once in `secrets`; changes keep the key. With prune, live integrations of that
+   * source that are no longer declared are revoked, not deleted, so their alerts keep their name.
+   * Throws InputError with issues at `integrations[<name>].<field>`.
+   */
+  async applyDesiredIntegrations(
+    trx: Executor,
+    p: Principal,
+    desired: readonly DesiredIntegration[],
+    opts: { source: string; prune: boolean },
+  ): Promise<{
+    created: string[];
+    updated: string[];
+    deleted: string[];
+    adopted: string[];
+    unchanged: string[];
+    secrets: IntegrationSecret[];
+  }> {
+    const result = {
+      created: [] as string[],
+      updated: [] as string[],
+      deleted: [] as string[],
+      adopted: [] as string[],
+      unchanged: [] as string[],
+      secrets: [] as IntegrationSecret[],
+    };
+    const now = this.#clock.now();
+    const rows = new Map((await store.listIntegrations(trx)).map((r) => [r.name, r]));
+    const refs = await catalogServices(trx, [
+      ...desired.map((d) => d.service),
+      ...desired.flatMap((d) => (d.config.routes ?? []).map((r) => r.service)),
+    ]);
+    const issues: FieldIssue[] = [];
+    const configs = new Map<string, IntegrationConfig>();
+    for (const d of desired) {
+      const at = `integrations[${d.name}]`;
+      if (!refs.has(d.service)) issues.push({ path: `${at}.service`, message: `no catalog service named "${d.service}"` });
+      const row = rows.get(d.name);
+      if (row && row.revoked_at === null && row.type !== d.type) {
+        issues.push({
+          path: `${at}.type`,
+          message: `an integration's type cannot change (${row.type} → ${d.type}): its senders use a ${row.type} URL; declare a new integration instead`,
+        });
+      }
+      try {
+        const config = parseIntegrationConfig(d.config, d.type, `${at}.config`);
+        for (const [i, route] of (config.routes ?? []).entries()) {
+          if (!refs.has(route.service))
+            issues.push({ path: `${at}.config.routes[${i}].service`, message: `no catalog service named "${route.service}"` });
+        }
+        configs.set(d.name, config);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        issues.push(...error.issues);
+      }
+    }
+    if (issues.length > 0) throw new InputError(issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+
+    const journal = (kind: string, id: string, serviceId: string, name: string, type: IntegrationType) =>
+      this.#journal.append(trx, {
+        kind,
+        actor: p.actor,
+        serviceId,
+        subjectType: 'integration',
+        subjectId: id,
+        data: { name, type, source: opts.source },
+      });
+    for (const d of desired) {
+      const service = refs.get(d.service) as NonNullable<ReturnType<typeof refs.get>>;
+      assertCanWriteOwned(p, service.ownerTeamId, `service:${service.name}`);
+      const config = JSON.stringify(configs.get(d.name) ?? {});
+      const ref = `integration:${d.name}`;
+      const row = rows.get(d.name);
+      const content = { service_id: service.id, type: d.type, rate_limit_per_minute: d.rateLimitPerMinute, config };
+      if (!row || row.revoked_at !== null) {
+        const key = newSecret('vik', 24);
+        const keyed = { key_hash: hashKey(key), key_hint: key.slice(0, 8), source: opts.source, updated_at: now };
+        if (row) {
+          await trx
+            .updateTable('integrations')
+            .set({ ...content, ...keyed, revoked_at: null })
+            .where('id', '=', row.id)
+            .execute();
+        } else {
+          await store.insertIntegration(trx, {
+            id: newId(now),
+            name: d.name,
+            ...content,
+            ...keyed,
+            created_at: now,
+            revoked_at: null,
+          });
+        }
+        const id = row?.id ?? (await store.integrationByName(trx, d.name))?.id ?? '';
+        await journal(row ? 'integration.rotated' : 'integration.created', id, service.id, d.name, d.type);
+        result.created.push(ref);
+        result.secrets.push({ ref, key, path: pathFor(d.type, key) });
+        continue;
+      }
+      if (row.service_id !== service.id) {
+        const before = await trx
+          .selectFrom('catalog_entities')
+          .select(['owner_team_id', 'name'])
+          .where('id', '=', row.service_id)
+          .executeTakeFirst();
+        if (before) assertCanWriteOwned(p, before.owner_team_id, `service:${before.name}`);
+      }
+      const same =
+        row.service_id === content.service_id &&
+        row.rate_limit_per_minute === content.rate_limit_per_minute &&
+        JSON.stringify(storedConfig(row.config)) === config;
+      if (same && row.source === opts.source) {
+        result.unchanged.push(ref);
+        continue;
+      }
+      await trx
+        .updateTable('integrations')
+        .set({ ...content, source: opts.source, updated_at: now })
+        .where('id', '=', row.id)
+        .execute();
+      await journal(same ? 'integration.adopted' : 'integration.updated', row.id, service.id, d.name, d.type);
+      (same ? result.adopted : result.updated).push(ref);
+    }
+    if (opts.prune) {
+      const wanted = new Set(desired.map((d) => d.name));
+      for (const row of rows.values()) {
+        if (row.source !== opts.source || row.revoked_at !== null || wanted.has(row.name)) continue;
+        const owner = await trx
+          .selectFrom('catalog_entities')
+          .select(['owner_team_id', 'name'])
+          .where('id', '=', row.service_id)
+          .executeTakeFirst();
+        if (owner) assertCanWriteOwned(p, owner.owner_team_id, `service:${owner.name}`);
+        await store.updateIntegration(trx, row.id, { revoked_at: now, updated_at: now });
+        await journal('integration.revoked', row.id, row.service_id, row.name, row.type);
+        result.deleted.push(`integration:${row.name}`);
+      }
+    }
+    // Keys and configs are cached for a few seconds; drop them so the next event reads the new ones.
+    this.#keys.clear();
+    return result;
   }
 
   async #changeIntegration(
@@ -268,8 +490,20 @@ export class AlertService {
 
   /** Applies events from an integration; resolves once they are committed (durable). */
   submit(integration: store.IntegrationRow, events: readonly NormalizedEvent[], origin: string): Promise<Array<string | null>> {
+    const config = configOf(integration);
     return Promise.all(
-      events.map((event) => this.#enqueue(integration.service_id, integration, origin, `integration:${integration.name}`, event)),
+      events.map((event) =>
+        this.#enqueue(
+          integration.service_id,
+          integration,
+          origin,
+          `integration:${integration.name}`,
+          event,
+          config.routes?.length
+            ? (routeFor(config, { ...event.labels, ...(event.severity ? { severity: event.severity } : {}) }) ?? undefined)
+            : undefined,
+        ),
+      ),
     );
   }
 
@@ -310,9 +544,11 @@ export class AlertService {
     origin: string,
     actor: string,
     event: NormalizedEvent,
+    routeTo?: string,
   ): Promise<string | null> {
     return new Promise((resolve, reject) => {
       this.#queue.push({
+        routeTo,
         serviceId,
         integration,
         origin,
@@ -349,7 +585,7 @@ export class AlertService {
       const ids = await this.#db.kysely.transaction().execute(async (trx) => {
         const out: Array<string | null> = [];
         const events: Parameters<typeof store.insertEvents>[1][number][] = [];
-        const notify: NotifyContext = {};
+        const notify: DispatchContext = {};
         for (const item of batch) {
           const id = await this.#applyOne(trx, item, notify);
           out.push(id);
@@ -372,8 +608,10 @@ export class AlertService {
     }
   }
 
-  async #applyOne(trx: Executor, item: Pending, notify: NotifyContext): Promise<string | null> {
-    const { event: e, serviceId } = item;
+  async #applyOne(trx: Executor, item: Pending, notify: DispatchContext): Promise<string | null> {
+    const { event: e } = item;
+    // A routing rule moves the event to another service; one that names no service keeps it.
+    const serviceId = (item.routeTo && (await this.#dispatch.serviceId(trx, notify, item.routeTo))) || item.serviceId;
     const now = item.receivedAt;
     const open = await store.openAlert(trx, serviceId, e.dedupKey);
     if (e.action === 'trigger') {
@@ -412,14 +650,21 @@ export class AlertService {
         acknowledged_by: null,
         resolved_at: null,
         resolved_by: null,
+        urgency: 'high',
+        suppressed_by: null,
+        notify_at: null,
       };
+      const decided = await this.#dispatch.assess(trx, notify, row, now);
+      row.urgency = decided.urgency;
+      row.suppressed_by = decided.suppressedBy;
+      row.notify_at = decided.notifyAt;
       if (!(await store.insertAlert(trx, row))) {
         // Another replica opened it between our read and insert: this event joins that alert.
         const winner = await store.openAlert(trx, serviceId, e.dedupKey);
         if (winner) await store.updateAlert(trx, winner.id, { last_event_at: now, event_count: winner.event_count + 1 });
         return winner?.id ?? null;
       }
-      await this.#journalAlert(trx, 'triggered', row, item.actor, notify);
+      await this.#journalAlert(trx, 'triggered', row, item.actor, notify, now);
       return row.id;
     }
     if (!open) return null;
@@ -432,7 +677,14 @@ export class AlertService {
           last_event_at: now,
           event_count: open.event_count + 1,
         });
-        await this.#journalAlert(trx, 'acknowledged', open, item.actor, notify);
+        await this.#journalAlert(
+          trx,
+          'acknowledged',
+          { ...open, status: 'acknowledged', acknowledged_at: now, acknowledged_by: item.actor },
+          item.actor,
+          notify,
+          now,
+        );
       }
       return open.id;
     }
@@ -443,7 +695,14 @@ export class AlertService {
       last_event_at: now,
       event_count: open.event_count + 1,
     });
-    await this.#journalAlert(trx, 'resolved', open, item.actor, notify);
+    await this.#journalAlert(
+      trx,
+      'resolved',
+      { ...open, status: 'resolved', resolved_at: now, resolved_by: item.actor },
+      item.actor,
+      notify,
+      now,
+    );
     return open.id;
   }
 
@@ -453,7 +712,8 @@ export class AlertService {
     verb: 'triggered' | 'acknowledged' | 'resolved',
     row: store.AlertRow,
     actor: string,
-    notify: NotifyContext,
+    notify: DispatchContext,
+    now: number,
   ): Promise<void> {
     await this.#journal.append(trx, {
       kind: `alert.${verb}`,
@@ -461,18 +721,15 @@ export class AlertService {
       serviceId: row.service_id,
       subjectType: 'alert',
       subjectId: row.id,
-      data: { dedupKey: row.dedup_key, summary: row.summary, severity: row.severity, origin: row.origin },
+      data: {
+        dedupKey: row.dedup_key,
+        summary: row.summary,
+        severity: row.severity,
+        origin: row.origin,
+        ...(verb === 'triggered' ? { urgency: row.urgency, suppressedBy: row.suppressed_by, notifyAt: row.notify_at } : {}),
+      },
     });
-    if (!this.#jobs) return;
-    notify.routing ??= loadTargetRouting(trx);
-    const kind = `alert.${verb}` as const;
-    for (const targetId of targetsFor(await notify.routing, row.service_id)) {
-      await this.#jobs.enqueue(trx, {
-        kind: NOTIFY_JOB,
-        payload: { alertId: row.id, targetId, kind },
-        key: notifyKey(row.id, kind, targetId),
-      });
-    }
+    await this.#dispatch.onChange(trx, notify, verb, row, now);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -494,14 +751,12 @@ export class AlertService {
       if (row.status === 'resolved') throw new ConflictError('the alert is already resolved');
       if (to === 'acknowledged' && row.status === 'acknowledged') return;
       const now = this.#clock.now();
-      await store.updateAlert(
-        trx,
-        id,
+      const patch =
         to === 'acknowledged'
           ? { status: to, acknowledged_at: now, acknowledged_by: p.actor }
-          : { status: to, resolved_at: now, resolved_by: p.actor },
-      );
-      await this.#journalAlert(trx, to, row, p.actor, {});
+          : { status: to, resolved_at: now, resolved_by: p.actor };
+      await store.updateAlert(trx, id, patch);
+      await this.#journalAlert(trx, to, { ...row, ...patch }, p.actor, {}, now);
     });
     return this.get(id);
   }
@@ -511,6 +766,19 @@ export class AlertService {
     if (!row) throw new NotFoundError(`no alert with id "${id}"`);
     const [out] = await this.#out([row]);
     return out as AlertOut;
+  }
+
+  /** The alerts with these ids that exist, in the order given. */
+  async getMany(ids: readonly string[]): Promise<AlertOut[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#db.kysely
+      .selectFrom('alerts')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    const out = await this.#out(rows);
+    const byId = new Map(out.map((a) => [a.id, a]));
+    return ids.map((id) => byId.get(id)).filter((a): a is AlertOut => a !== undefined);
   }
 
   async list(
@@ -564,6 +832,9 @@ export class AlertService {
       acknowledgedBy: r.acknowledged_by,
       resolvedAt: r.resolved_at,
       resolvedBy: r.resolved_by,
+      urgency: r.urgency === 'low' ? 'low' : 'high',
+      suppressedBy: r.suppressed_by,
+      notifyAt: r.notify_at === null ? null : Number(r.notify_at),
     }));
   }
 
@@ -582,5 +853,20 @@ function integrationOut(r: store.IntegrationRow, service: string): IntegrationOu
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
     source: r.source,
+    config: storedConfig(r.config),
   };
+}
+
+/** Routes send events to other services; each must be in the catalog. */
+async function checkRouteServices(ex: Executor, config: IntegrationConfig): Promise<void> {
+  const routes = config.routes ?? [];
+  if (routes.length === 0) return;
+  const found = await catalogServices(
+    ex,
+    routes.map((r) => r.service),
+  );
+  const issues: FieldIssue[] = routes.flatMap((r, i) =>
+    found.has(r.service) ? [] : [{ path: `config.routes[${i}].service`, message: `no catalog service named "${r.service}"` }],
+  );
+  if (issues.length > 0) throw new InputError(issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
 }

@@ -9,6 +9,15 @@ export {
 } from './catalog.kinds.ts';
 export { type ReadOptions, readManifestFiles } from './files.ts';
 export {
+  exportIntegrations,
+  type IntegrationHandlerDeps,
+  type IntegrationPort,
+  integrationDocument,
+  integrationHandler,
+} from './integration.handler.ts';
+export { INTEGRATION_HANDLER, type IntegrationFragment, registerIntegrationKinds } from './integration.kinds.ts';
+export {
+  type AppliedSecret,
   type ExportedDocument,
   type ExportFormat,
   type FieldChange,

@@ -86,6 +86,16 @@ export interface HandlerApplied {
   /** Content unchanged, source taken over. */
   adopted: string[];
   unchanged: string[];
+  /** Credentials this apply made (integration keys): only their hashes are stored, so this is the one time they are shown. */
+  secrets?: AppliedSecret[];
+}
+
+/** A credential made by an apply, such as a new integration's key, and where a sender uses it. */
+export interface AppliedSecret {
+  ref: string;
+  key: string;
+  /** Where the sender posts, relative to Vigil's URL. */
+  path: string;
 }
 
 /** An object for `vigil export`: a whole manifest document. */

@@ -70,6 +70,12 @@ export function registerManifestCommands(program: Command): void {
         ...result.deleted.map((r) => `- ${r}`),
         ...result.adopted.map((r) => `= ${r}`),
         formatSummary(result.summary, 'apply'),
+        // Only hashes are stored: this is the one time the keys are shown.
+        ...(result.secrets ?? []).flatMap((s) => [
+          '',
+          `${s.ref}: key ${s.key} (shown only now; vigil integration rotate makes a new one)`,
+          `  URL: ${g.server}${s.path}`,
+        ]),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });

@@ -45,6 +45,10 @@ const ApplyOut = z.object({
   adopted: z.array(z.string()),
   unchanged: z.array(z.string()),
   summary: Summary,
+  secrets: z
+    .array(z.object({ ref: z.string(), key: z.string(), path: z.string() }))
+    .optional()
+    .describe('keys of integrations this apply created: shown only in this answer'),
 });
 
 export function registerManifestRoutes(app: App, deps: { manifests: ManifestService }): void {

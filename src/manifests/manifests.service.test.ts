@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { AlertService } from '../alerts/alert.service.ts';
 import { type Principal, SCOPES, systemPrincipal } from '../auth/principal.ts';
 import { CatalogService } from '../catalog/index.ts';
 import { FakeClock } from '../core/clock.ts';
@@ -81,7 +82,9 @@ describe.each(testDialects)('ManifestService on %s', (dialect) => {
     // The examples hold SLOs too, so the SLO kinds are installed as the server installs them.
     const slo = new SloService({ db: tdb.db, clock, journal, catalog });
     const probes = new ProbeService({ db: tdb.db, clock, journal, slo });
-    manifests = new ManifestService({ db: tdb.db, clock, catalog, slo, probes });
+    // The examples hold integrations too.
+    const alerts = new AlertService({ db: tdb.db, clock, journal });
+    manifests = new ManifestService({ db: tdb.db, clock, catalog, slo, probes, alerts });
   });
   afterEach(async () => {
     await tdb.destroy();
@@ -310,7 +313,8 @@ metadata:
       const otherCatalog = new CatalogService({ db: fresh.db, clock, journal });
       const slo = new SloService({ db: fresh.db, clock, journal, catalog: otherCatalog });
       const probes = new ProbeService({ db: fresh.db, clock, journal, slo });
-      const other = new ManifestService({ db: fresh.db, clock, catalog: otherCatalog, slo, probes });
+      const alerts = new AlertService({ db: fresh.db, clock, journal });
+      const other = new ManifestService({ db: fresh.db, clock, catalog: otherCatalog, slo, probes, alerts });
       const exported = [{ path: 'export.yaml', content: yaml }];
       await other.apply(admin, exported, defaults);
       expect((await other.plan(exported, defaults)).drift).toBe(false);

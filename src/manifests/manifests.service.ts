@@ -4,7 +4,10 @@ import type { Clock } from '../core/clock.ts';
 import type { Db } from '../db/database.ts';
 import { type CatalogPort, catalogHandler } from './catalog.handler.ts';
 import { registerCatalogKinds } from './catalog.kinds.ts';
+import { type IntegrationPort, integrationHandler } from './integration.handler.ts';
+import { registerIntegrationKinds } from './integration.kinds.ts';
 import {
+  type AppliedSecret,
   type ExportFormat,
   type HandlerApplied,
   type HandlerContext,
@@ -41,6 +44,8 @@ export interface Plan {
 
 export interface ApplyResult extends HandlerApplied {
   summary: PlanSummary;
+  /** New integration keys, present only when the apply made some: shown this once. */
+  secrets?: AppliedSecret[];
 }
 
 export interface ManifestServiceDeps {
@@ -55,6 +60,8 @@ export interface ManifestServiceDeps {
   slo?: SloPort;
   /** With it, `kind: Probe` is read too, after the catalog's and SLO kinds. */
   probes?: ProbePort;
+  /** With it, `kind: Integration` is read too, after the catalog's kinds. */
+  alerts?: IntegrationPort;
 }
 
 const EXPORT_HEADER = '# Vigil catalog, written by `vigil export`. `vigil apply -f` this file to recreate it.\n';
@@ -72,11 +79,21 @@ export class ManifestService {
     const kinds = deps.kinds ?? registerCatalogKinds(new KindRegistry());
     if (deps.slo && !deps.kinds) registerSloKinds(kinds);
     if (deps.probes && !deps.kinds) registerProbeKinds(kinds);
+    if (deps.alerts && !deps.kinds) registerIntegrationKinds(kinds);
     this.#kinds = kinds;
     // SLOs and probes name services, so their handlers run after the catalog's, in the same transaction.
     const slo = deps.slo ? [sloHandler({ slo: deps.slo, catalog: deps.catalog }) as ManifestHandler] : [];
     const probes = deps.probes ? [probeHandler({ probes: deps.probes, catalog: deps.catalog }) as ManifestHandler] : [];
-    this.#handlers = [catalogHandler(deps.catalog) as ManifestHandler, ...slo, ...probes, ...(deps.handlers ?? [])];
+    const integrations = deps.alerts
+      ? [integrationHandler({ alerts: deps.alerts, catalog: deps.catalog }) as ManifestHandler]
+      : [];
+    this.#handlers = [
+      catalogHandler(deps.catalog) as ManifestHandler,
+      ...slo,
+      ...probes,
+      ...integrations,
+      ...(deps.handlers ?? []),
+    ];
   }
 
   /** The kinds this service reads (for docs and error messages). */
@@ -107,7 +124,7 @@ export class ManifestService {
     const interpreted = this.#interpret(files);
     const context = contextOf(interpreted);
     const result = await this.#db.kysely.transaction().execute(async (trx) => {
-      const total: HandlerApplied = { created: [], updated: [], deleted: [], adopted: [], unchanged: [] };
+      const total: HandlerApplied = { created: [], updated: [], deleted: [], adopted: [], unchanged: [], secrets: [] };
       for (const handler of this.#handlers) {
         const applied = await handler.apply(trx, principal, interpreted.get(handler.ref.name) ?? [], options, context);
         total.created.push(...applied.created);
@@ -115,11 +132,15 @@ export class ManifestService {
         total.deleted.push(...applied.deleted);
         total.adopted.push(...applied.adopted);
         total.unchanged.push(...applied.unchanged);
+        total.secrets?.push(...(applied.secrets ?? []));
       }
       return total;
     });
+    const { secrets, ...applied } = result;
     return {
-      ...result,
+      ...applied,
+      // Only when there are some, so that applies without new keys answer as they always have.
+      ...(secrets && secrets.length > 0 ? { secrets } : {}),
       summary: {
         create: result.created.length,
         update: result.updated.length,

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { AlertService } from '../alerts/alert.service.ts';
 import { type Principal, SCOPES, systemPrincipal } from '../auth/principal.ts';
 import { CatalogService } from '../catalog/index.ts';
 import { FakeClock } from '../core/clock.ts';
@@ -91,7 +92,8 @@ async function setup(dialect: 'sqlite' | 'postgres'): Promise<Setup> {
   const slo = new SloService({ db: tdb.db, clock, journal, catalog });
   // As the server builds it; these tests run no checks.
   const probes = new ProbeService({ db: tdb.db, clock, journal, slo, runCheck: (spec) => runCheck(spec, { clock }) });
-  return { tdb, catalog, slo, probes, manifests: new ManifestService({ db: tdb.db, clock, catalog, slo, probes }) };
+  const alerts = new AlertService({ db: tdb.db, clock, journal });
+  return { tdb, catalog, slo, probes, manifests: new ManifestService({ db: tdb.db, clock, catalog, slo, probes, alerts }) };
 }
 
 describe.each(testDialects)('Probe manifests on %s', (dialect) => {

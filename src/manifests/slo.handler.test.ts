@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { AlertService } from '../alerts/alert.service.ts';
 import { systemPrincipal } from '../auth/principal.ts';
 import { CatalogService } from '../catalog/index.ts';
 import { FakeClock } from '../core/clock.ts';
@@ -64,7 +65,8 @@ async function setup(dialect: 'sqlite' | 'postgres'): Promise<Setup> {
   const catalog = new CatalogService({ db: tdb.db, clock, journal });
   const slo = new SloService({ db: tdb.db, clock, journal, catalog });
   const probes = new ProbeService({ db: tdb.db, clock, journal, slo });
-  return { tdb, catalog, slo, manifests: new ManifestService({ db: tdb.db, clock, catalog, slo, probes }) };
+  const alerts = new AlertService({ db: tdb.db, clock, journal });
+  return { tdb, catalog, slo, manifests: new ManifestService({ db: tdb.db, clock, catalog, slo, probes, alerts }) };
 }
 
 describe.each(testDialects)('SLO manifests on %s', (dialect) => {

@@ -17,6 +17,7 @@ import {
 import { normalizeSloState, type SloService, type SloState } from '../slo/slo.service.ts';
 import { desiredCatalog } from './catalog.handler.ts';
 import { CATALOG_HANDLER, registerCatalogKinds } from './catalog.kinds.ts';
+import { registerIntegrationKinds } from './integration.kinds.ts';
 import type { FieldChange, HandlerContext, HandlerPlan, Located, ManifestHandler, PlanOptions } from './kinds.ts';
 import { KindRegistry } from './kinds.ts';
 import { exportOpenSlo, exportVigilSlo } from './openslo.export.ts';
@@ -966,7 +967,8 @@ const NOTHING_STORED: SloState = { slis: [], slos: [], slas: [], dataSources: []
  * {@link InputError} whose issues carry file, line and field.
  */
 export function parseSloManifests(files: readonly ManifestFile[]): SloObjects {
-  const registry = registerProbeKinds(registerSloKinds(registerCatalogKinds(new KindRegistry())));
+  // Every kind the examples hold is read, so that folders mixing SLOs with probes and integrations parse.
+  const registry = registerIntegrationKinds(registerProbeKinds(registerSloKinds(registerCatalogKinds(new KindRegistry()))));
   const interpreted = registry.interpret(parseManifests(files));
   const fragments = (interpreted.get(SLO_HANDLER.name) ?? []) as Array<Located<SloFragment>>;
   const assembled = assemble(fragments, knownOf(NOTHING_STORED));
