@@ -1,7 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { ApiClient, CliError, EXIT, globalOptions, printJson, printTable } from '../cli/context.ts';
 import { INTEGRATION_TYPES } from './alert.model.ts';
 import type { AlertOut, IntegrationKeyOut, IntegrationOut } from './alert.service.ts';
+import type { FatigueReport } from './fatigue.ts';
+import type { IntegrationConfig, IntegrationRoute } from './integration.config.ts';
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -39,6 +43,49 @@ function printKey(out: IntegrationKeyOut, server: string): void {
   }
 }
 
+/**
+ * `--route 'team="payments"=payments'`: Alertmanager matchers (one, or a comma-separated list),
+ * then `=` and the service. Service names hold no `=`, so the last one splits them.
+ */
+export function parseRouteOption(text: string): IntegrationRoute {
+  const at = text.lastIndexOf('=');
+  const match = text.slice(0, at).trim();
+  const service = text.slice(at + 1).trim();
+  if (at <= 0 || match === '' || !/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/.test(service)) {
+    throw new CliError(
+      `--route must be matchers, "=" and a service, e.g. 'team="payments"=payments' or 'team="payments",severity="critical"=payments' (got "${text}")`,
+      EXIT.invalid,
+    );
+  }
+  return { match: [match], service };
+}
+
+/** A mapping file (JSON or YAML): the mapping itself, or a whole config with `mapping` and `routes`. */
+async function readMappingFile(path: string): Promise<IntegrationConfig> {
+  let value: unknown;
+  try {
+    value = parseYaml(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new CliError(`cannot read the mapping file ${path}: ${(error as Error).message}`, EXIT.invalid);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CliError(`${path} must hold a mapping object, e.g. {"summary": "$.title", "severity": "$.level"}`, EXIT.invalid);
+  }
+  const record = value as Record<string, unknown>;
+  return 'mapping' in record || 'routes' in record
+    ? (record as IntegrationConfig)
+    : { mapping: record as unknown as IntegrationConfig['mapping'] };
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+async function configFromOptions(opts: { mappingFile?: string; route?: string[] }): Promise<IntegrationConfig | undefined> {
+  if (opts.mappingFile === undefined && opts.route === undefined) return undefined;
+  const config: IntegrationConfig = opts.mappingFile ? await readMappingFile(opts.mappingFile) : {};
+  if (opts.route) config.routes = opts.route.map(parseRouteOption);
+  return config;
+}
+
 export function registerAlertCommands(program: Command): void {
   const integration = program.command('integration').description('Integration keys other tools send alerts with');
 
@@ -49,24 +96,71 @@ export function registerAlertCommands(program: Command): void {
     .requiredOption('--service <name>', 'the catalog service its alerts land on')
     .requiredOption('--type <type>', INTEGRATION_TYPES.join(' | '))
     .option('--rate-limit <perMinute>', 'events per minute before 429 (default 6000)')
-    .action(async (name: string, opts: { service: string; type: string; rateLimit?: string }, cmd: Command) => {
-      const options = globalOptions(cmd);
-      if (!(INTEGRATION_TYPES as readonly string[]).includes(opts.type)) {
-        throw new CliError(`--type must be one of ${INTEGRATION_TYPES.join(', ')} (got "${opts.type}")`, EXIT.invalid);
-      }
-      const rate = opts.rateLimit === undefined ? undefined : Number(opts.rateLimit);
-      if (rate !== undefined && (!Number.isInteger(rate) || rate < 1)) {
-        throw new CliError(`--rate-limit must be a whole number of at least 1 (got "${opts.rateLimit}")`, EXIT.invalid);
-      }
-      const out = await new ApiClient(options).post<IntegrationKeyOut>('/api/v1/integrations', {
-        name,
-        service: opts.service,
-        type: opts.type,
-        ...(rate === undefined ? {} : { rateLimitPerMinute: rate }),
-      });
-      if (options.json) return printJson({ ...out, url: `${options.server}${out.path}` });
-      printKey(out, options.server);
-    });
+    .option('--mapping-file <file>', 'webhook type: JSON or YAML mapping, e.g. {"summary": "$.title", "severity": "$.level"}')
+    .option(
+      '--route <matchers=service>',
+      'send matching events to another service, e.g. \'team="payments"=payments\' (repeatable)',
+      collect,
+    )
+    .action(
+      async (
+        name: string,
+        opts: { service: string; type: string; rateLimit?: string; mappingFile?: string; route?: string[] },
+        cmd: Command,
+      ) => {
+        const options = globalOptions(cmd);
+        if (!(INTEGRATION_TYPES as readonly string[]).includes(opts.type)) {
+          throw new CliError(`--type must be one of ${INTEGRATION_TYPES.join(', ')} (got "${opts.type}")`, EXIT.invalid);
+        }
+        const rate = opts.rateLimit === undefined ? undefined : Number(opts.rateLimit);
+        if (rate !== undefined && (!Number.isInteger(rate) || rate < 1)) {
+          throw new CliError(`--rate-limit must be a whole number of at least 1 (got "${opts.rateLimit}")`, EXIT.invalid);
+        }
+        const config = await configFromOptions(opts);
+        const out = await new ApiClient(options).post<IntegrationKeyOut>('/api/v1/integrations', {
+          name,
+          service: opts.service,
+          type: opts.type,
+          ...(rate === undefined ? {} : { rateLimitPerMinute: rate }),
+          ...(config === undefined ? {} : { config }),
+        });
+        if (options.json) return printJson({ ...out, url: `${options.server}${out.path}` });
+        printKey(out, options.server);
+      },
+    );
+
+  integration
+    .command('config')
+    .description("Change an integration's webhook mapping or routes; the key stays the same")
+    .argument('<name>')
+    .option('--mapping-file <file>', 'JSON or YAML mapping (replaces the current one)')
+    .option('--route <matchers=service>', 'routes (replace the current ones; repeatable)', collect)
+    .option('--clear-routes', 'remove every route')
+    .option('--clear-mapping', 'remove the mapping (a webhook then reads the default mapping)')
+    .action(
+      async (
+        name: string,
+        opts: { mappingFile?: string; route?: string[]; clearRoutes?: boolean; clearMapping?: boolean },
+        cmd: Command,
+      ) => {
+        const options = globalOptions(cmd);
+        const api = new ApiClient(options);
+        const { items } = await api.get<{ items: IntegrationOut[] }>('/api/v1/integrations');
+        const current = items.find((i) => i.name === name);
+        if (!current) throw new CliError(`no integration named "${name}"`, EXIT.invalid);
+        const config: IntegrationConfig = { ...current.config };
+        const given = await configFromOptions(opts);
+        if (given?.mapping) config.mapping = given.mapping;
+        if (given?.routes) config.routes = given.routes;
+        if (opts.clearMapping) delete config.mapping;
+        if (opts.clearRoutes) delete config.routes;
+        const out = await api.put<IntegrationOut>(`/api/v1/integrations/${encodeURIComponent(name)}/config`, config);
+        if (options.json) return printJson(out);
+        say(
+          `Updated ${out.name}: ${out.config.mapping ? 'a mapping' : 'no mapping'}, ${out.config.routes?.length ?? 0} route(s).`,
+        );
+      },
+    );
 
   integration
     .command('list')
@@ -113,6 +207,7 @@ export function registerAlertCommands(program: Command): void {
   }
 
   const alert = program.command('alert').description('Alerts: list, acknowledge, resolve');
+  registerFatigueCommand(alert);
 
   alert
     .command('list')
@@ -166,4 +261,98 @@ export function registerAlertCommands(program: Command): void {
         for (const a of out) say(`${done} ${a.id}: ${a.summary} (${a.service})`);
       });
   }
+}
+
+function percent(share: number | null): string {
+  return share === null ? '-' : `${Math.round(share * 100)}%`;
+}
+
+function localTime(at: number, timeZone: string): string {
+  // sv-SE writes 2026-03-02 10:00, the order people read in logs and tables.
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+}
+
+/** `vigil alert fatigue`: pages per team and shift, off-hours, acknowledged, noise, the noisiest sources. */
+function registerFatigueCommand(alert: Command): void {
+  alert
+    .command('fatigue')
+    .description('Alert fatigue per team and on-call shift: pages, off-hours, acknowledged, noise, noisiest sources')
+    .option('--team <name>', 'only this team')
+    .option('--days <n>', 'the last n days', '28')
+    .option('--time-zone <zone>', 'IANA time zone of shifts and working hours', 'UTC')
+    .action(async (opts: { team?: string; days: string; timeZone: string }, cmd: Command) => {
+      const options = globalOptions(cmd);
+      const days = Number(opts.days);
+      if (!Number.isInteger(days) || days < 1 || days > 366) {
+        throw new CliError(`--days must be a whole number from 1 to 366 (got "${opts.days}")`, EXIT.invalid);
+      }
+      const r = await new ApiClient(options).get<FatigueReport>('/api/v1/alerts/fatigue', {
+        team: opts.team,
+        days: String(days),
+        timeZone: opts.timeZone,
+      });
+      if (options.json) return printJson(r);
+      const tz = r.timeZone;
+      const limit = r.limitPagesPer12h;
+      say(`Alert fatigue ${localTime(r.from, tz)} → ${localTime(r.to, tz)} ${tz} (${days} days)`);
+      say(`Shifts: ${r.shiftSchedule}. A shift with more than ${limit} pages, or a team averaging more, is flagged.`);
+      say('');
+      if (r.totals.alerts === 0) say('No alerts were triggered in this period.\n');
+      printTable(
+        r.teams.map((t) => ({
+          team: t.team ?? '(no owner)',
+          pages: t.pages,
+          'per 12h': t.pagesPer12h.toFixed(2),
+          'max/shift': t.maxShiftPages,
+          'off-hours': `${t.outsideWorkingHours} (${percent(t.outsideWorkingHoursShare)})`,
+          acked: `${t.acknowledged} (${percent(t.acknowledgedShare)})`,
+          noise: `${t.noise} (${percent(t.noiseShare)})`,
+          suppressed: t.suppressed,
+          flag: t.flagged ? `over ${limit}/12h` : t.flaggedShifts > 0 ? `${t.flaggedShifts} busy shift(s)` : 'ok',
+        })),
+        ['team', 'pages', 'per 12h', 'max/shift', 'off-hours', 'acked', 'noise', 'suppressed', 'flag'],
+      );
+      const flagged = r.teams.flatMap((t) => t.shifts.filter((s) => s.flagged).map((s) => ({ team: t.team, ...s })));
+      say('');
+      say(`Shifts over ${limit} pages: ${flagged.length === 0 ? 'none' : flagged.length}`);
+      if (flagged.length > 0) {
+        printTable(
+          flagged
+            .sort((a, b) => b.pages - a.pages || a.start - b.start)
+            .slice(0, 20)
+            .map((s) => ({
+              team: s.team ?? '(no owner)',
+              shift: s.label,
+              pages: s.pages,
+              'off-hours': s.outsideWorkingHours,
+              acked: s.acknowledged,
+              noise: s.noise,
+            })),
+          ['team', 'shift', 'pages', 'off-hours', 'acked', 'noise'],
+        );
+        if (flagged.length > 20) say(`… and ${flagged.length - 20} more (--json lists them all)`);
+      }
+      say('');
+      say('Noisiest sources:');
+      printTable(
+        r.sources.map((s) => ({
+          service: s.service,
+          via: s.via,
+          source: s.key.length > 50 ? `${s.key.slice(0, 49)}…` : s.key,
+          pages: s.pages,
+          noise: `${s.noise} (${percent(s.noiseShare)})`,
+          acked: s.acknowledged,
+          'off-hours': s.outsideWorkingHours,
+        })),
+        ['service', 'via', 'source', 'pages', 'noise', 'acked', 'off-hours'],
+      );
+    });
 }
