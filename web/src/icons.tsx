@@ -40,6 +40,12 @@ export const icons = {
       <path d="M2 12h4l2.5-6 4 12 3-9 1.5 3H22" />
     </Icon>
   ),
+  alerts: (
+    <Icon>
+      <path d="M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15z" />
+      <path d="M10 20.5a2 2 0 0 0 4 0" />
+    </Icon>
+  ),
   nines: (
     <Icon>
       <rect x="4" y="3" width="16" height="18" rx="2" />

@@ -1,14 +1,19 @@
 import type { ReactNode } from 'react';
 import { icons } from './icons.tsx';
+import { AlertPage } from './pages/Alert.tsx';
+import AlertFatigue from './pages/AlertFatigue.tsx';
+import { AlertsPage, AlertsShell } from './pages/Alerts.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { CatalogPage } from './pages/Catalog.tsx';
 import { ConwayPage } from './pages/Conway.tsx';
+import { DeadLettersPage } from './pages/DeadLetters.tsx';
 import { EntityPage } from './pages/Entity.tsx';
 import { NinesPage } from './pages/Nines.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
 import { ProbePage } from './pages/Probe.tsx';
 import { ProbesPage } from './pages/Probes.tsx';
 import { ReportsPage } from './pages/Reports.tsx';
+import { SilencesPage } from './pages/Silences.tsx';
 import { SloPage } from './pages/Slo.tsx';
 import { SlosPage } from './pages/Slos.tsx';
 import { TeamPage, TeamsPage } from './pages/Teams.tsx';
@@ -50,6 +55,47 @@ export const SECTIONS: Section[] = [
     routes: [
       { route: route('/probes'), render: () => <ProbesPage /> },
       { route: route('/probes/:name'), render: (p) => <ProbePage key={p.name} name={p.name ?? ''} /> },
+    ],
+  },
+  {
+    path: '/alerts',
+    label: 'Alerts',
+    icon: icons.alerts,
+    // The fixed sub-pages come before `/alerts/:id`, which would match them too.
+    routes: [
+      {
+        route: route('/alerts'),
+        render: () => (
+          <AlertsShell>
+            <AlertsPage />
+          </AlertsShell>
+        ),
+      },
+      {
+        route: route('/alerts/silences'),
+        render: () => (
+          <AlertsShell>
+            <SilencesPage />
+          </AlertsShell>
+        ),
+      },
+      {
+        route: route('/alerts/dead'),
+        render: () => (
+          <AlertsShell>
+            <DeadLettersPage />
+          </AlertsShell>
+        ),
+      },
+      {
+        route: route('/alerts/fatigue'),
+        render: () => (
+          <AlertsShell>
+            <AlertFatigue />
+          </AlertsShell>
+        ),
+      },
+      { route: route('/alerts/:id'), render: (p) => <AlertPage key={p.id} id={p.id ?? ''} /> },
     ],
   },
   {
