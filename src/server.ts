@@ -4,11 +4,17 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyServerOptions } from 'fastify';
 import { registerAlertRoutes } from './alerts/alert.routes.ts';
 import { AlertService } from './alerts/alert.service.ts';
+import { seedAlertHistory, seedDemoSilence } from './alerts/alert.simulator.ts';
 import { isHttpUrl } from './alerts/channels/index.ts';
+import { registerFatigueRoutes } from './alerts/fatigue.routes.ts';
 import { LinkSigner } from './alerts/links.ts';
 import { Notifier } from './alerts/notifier.ts';
 import { registerNotifyRoutes } from './alerts/notify.routes.ts';
+import { AlertPolicyService } from './alerts/policy.service.ts';
+import { registerSilenceRoutes } from './alerts/silence.routes.ts';
+import { SilenceService } from './alerts/silence.service.ts';
 import { NotificationTargets } from './alerts/targets.ts';
+import { registerWebhookIngestRoutes } from './alerts/webhook.routes.ts';
 import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { AuthService } from './auth/auth.service.ts';
 import { systemPrincipal } from './auth/principal.ts';
@@ -23,7 +29,7 @@ import { createApp, serveWebUi } from './http/app.ts';
 import { HttpMetrics } from './http/metrics.ts';
 import { registerSystemRoutes } from './http/system.routes.ts';
 import type { App } from './http/types.ts';
-import { JobQueue } from './jobs/jobs.ts';
+import { JobQueue, type JobQueueDeps } from './jobs/jobs.ts';
 import { registerJournalRoutes } from './journal/journal.routes.ts';
 import { Journal, JournalFeed } from './journal/journal.ts';
 import { readManifestFiles } from './manifests/files.ts';
@@ -72,6 +78,12 @@ export interface VigilOptions {
    * it. Default `http://localhost:4600`.
    */
   publicUrl?: string;
+  /**
+   * Tuning of the durable job queue (notification deliveries): retry backoff (default 1 s
+   * doubling to 10 min), lease (default 30 s) and polling interval (default 500 ms). Tests
+   * shorten them to replay an outage or a crash in seconds; production keeps the defaults.
+   */
+  jobs?: Pick<JobQueueDeps, 'backoff' | 'leaseMs' | 'pollMs'>;
 }
 
 /** Every module, built from its dependencies: the composition root. */
@@ -110,13 +122,15 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     const feed = new JournalFeed(db.kysely, journal);
     const auth = new AuthService({ db, clock, journal });
     const catalog = new CatalogService({ db, clock, journal });
-    const jobs = new JobQueue({ db, clock });
+    const jobs = new JobQueue({ ...options.jobs, db, clock });
     const alerts = new AlertService({ db, clock, journal, jobs });
     const notificationTargets = new NotificationTargets({ db, clock, journal });
+    const silences = new SilenceService({ db, clock, journal });
+    const alertPolicies = new AlertPolicyService({ db, clock, journal });
     const links = new LinkSigner({ db, clock });
     const slo = new SloService({ db, clock, journal, catalog, alerts });
     const probes = new ProbeService({ db, clock, journal, slo, alerts });
-    const manifests = new ManifestService({ db, clock, catalog, slo, probes });
+    const manifests = new ManifestService({ db, clock, catalog, slo, probes, alerts });
     const metrics = new HttpMetrics();
     metrics.gauge('vigil_jobs_pending', 'Durable jobs waiting to run', async () => (await jobs.depth()).pending);
     metrics.gauge('vigil_jobs_dead', 'Durable jobs that exhausted their retries', async () => (await jobs.depth()).dead);
@@ -134,6 +148,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       logger: app.log,
     });
     notifier.register();
+    alerts.registerJobs();
     const probeRunner =
       (options.probes ?? options.workers ?? true)
         ? new ProbeRunner({
@@ -168,7 +183,10 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     registerReportRoutes(app, { reports: new ReportService({ db, clock, journal }) });
     registerProbeRoutes(app, { probes, runner: probeRunner });
     registerAlertRoutes(app, { alerts });
+    registerWebhookIngestRoutes(app, { alerts });
+    registerFatigueRoutes(app, { db, clock });
     registerNotifyRoutes(app, { alerts, targets: notificationTargets, notifier, links });
+    registerSilenceRoutes(app, { silences, policies: alertPolicies });
     await serveWebUi(app, options.webRoot ?? join(PROJECT_ROOT, 'web', 'dist'));
     await app.ready();
 
@@ -195,6 +213,10 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       ? startProbeSimulator({ db, clock, probes, onError: (error) => app.log.warn({ err: error }, 'probe demo failed') })
       : null;
     await probeSimulator?.ready;
+    if (options.simulateTraffic) {
+      await seedAlertHistory(db, clock).catch((error) => app.log.warn({ err: error }, 'alert demo history failed'));
+      await seedDemoSilence(db, silences).catch((error) => app.log.warn({ err: error }, 'demo silence failed'));
+    }
     probeRunner?.start();
     const simulator = options.simulateTraffic
       ? startSloSimulator({ slo, clock, onError: (error) => app.log.warn({ err: error }, 'traffic simulator tick failed') })
