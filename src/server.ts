@@ -51,6 +51,12 @@ export const PROJECT_ROOT = resolve(here, '..');
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string })
   .version;
 
+/**
+ * Jobs one replica runs at once. Notification deliveries spend most of their time waiting on
+ * receivers, so more run together than the queue's own default of 4.
+ */
+export const DEFAULT_JOB_CONCURRENCY = 32;
+
 export interface VigilOptions {
   /** `sqlite:./data/vigil.db`, `sqlite::memory:` or `postgres://…` */
   db: string;
@@ -80,10 +86,11 @@ export interface VigilOptions {
   publicUrl?: string;
   /**
    * Tuning of the durable job queue (notification deliveries): retry backoff (default 1 s
-   * doubling to 10 min), lease (default 30 s) and polling interval (default 500 ms). Tests
+   * doubling to 10 min), lease (default 30 s), polling interval (default 500 ms; commits that
+   * add due jobs wake it at once) and jobs run at once (default 32). Tests
    * shorten them to replay an outage or a crash in seconds; production keeps the defaults.
    */
-  jobs?: Pick<JobQueueDeps, 'backoff' | 'leaseMs' | 'pollMs'>;
+  jobs?: Pick<JobQueueDeps, 'backoff' | 'leaseMs' | 'pollMs' | 'concurrency'>;
 }
 
 /** Every module, built from its dependencies: the composition root. */
@@ -122,7 +129,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     const feed = new JournalFeed(db.kysely, journal);
     const auth = new AuthService({ db, clock, journal });
     const catalog = new CatalogService({ db, clock, journal });
-    const jobs = new JobQueue({ ...options.jobs, db, clock });
+    const jobs = new JobQueue({ concurrency: DEFAULT_JOB_CONCURRENCY, ...options.jobs, db, clock });
     const alerts = new AlertService({ db, clock, journal, jobs });
     const notificationTargets = new NotificationTargets({ db, clock, journal });
     const silences = new SilenceService({ db, clock, journal });

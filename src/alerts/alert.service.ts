@@ -127,6 +127,9 @@ interface Pending {
   routeTo?: string;
 }
 
+/** A batch's key for one service's dedup key. */
+const openKey = (serviceId: string, dedupKey: string): string => `${serviceId}\u0000${dedupKey}`;
+
 /** Parsed integration configs, per cached row, so routing rules compile once. */
 const configs = new WeakMap<store.IntegrationRow, IntegrationConfig>();
 function configOf(row: store.IntegrationRow): IntegrationConfig {
@@ -585,7 +588,8 @@ export class AlertService {
       const ids = await this.#db.kysely.transaction().execute(async (trx) => {
         const out: Array<string | null> = [];
         const events: Parameters<typeof store.insertEvents>[1][number][] = [];
-        const notify: DispatchContext = {};
+        const notify: DispatchContext = { journal: [], jobs: [] };
+        await this.#prefetch(trx, batch, notify);
         for (const item of batch) {
           const id = await this.#applyOne(trx, item, notify);
           out.push(id);
@@ -600,23 +604,96 @@ export class AlertService {
           });
         }
         await store.insertEvents(trx, events);
+        await this.#flushBuffers(trx, notify);
         return out;
       });
+      this.#jobs?.wake();
       for (const [i, item] of batch.entries()) item.settle(null, ids[i]);
     } catch (error) {
       for (const item of batch) item.settle(error);
     }
   }
 
+  /** The service an event lands on: its integration's, unless a routing rule names another. */
+  async #serviceOf(trx: Executor, item: Pending, notify: DispatchContext): Promise<string> {
+    return (item.routeTo && (await this.#dispatch.serviceId(trx, notify, item.routeTo))) || item.serviceId;
+  }
+
+  /**
+   * Reads, in one query for the whole batch, what applying it needs per dedup key: the open
+   * alert, and the key's recent alerts for flap detection. Without it every event costs two
+   * queries more.
+   */
+  async #prefetch(trx: Executor, batch: readonly Pending[], notify: DispatchContext): Promise<void> {
+    const services = new Set<string>();
+    const keys = new Set<string>();
+    for (const item of batch) {
+      services.add(await this.#serviceOf(trx, item, notify));
+      keys.add(item.event.dedupKey);
+    }
+    const since = this.#clock.now() - (await this.#dispatch.flapHorizonMs(trx, notify));
+    const rows: store.AlertRow[] = [];
+    const keyList = [...keys];
+    for (let i = 0; i < keyList.length; i += 500) {
+      rows.push(
+        ...(await trx
+          .selectFrom('alerts')
+          .selectAll()
+          .where('service_id', 'in', [...services])
+          .where('dedup_key', 'in', keyList.slice(i, i + 500))
+          .where((eb) => eb.or([eb('status', '<>', 'resolved'), eb('created_at', '>=', since)]))
+          .execute()),
+      );
+    }
+    const open = new Map<string, store.AlertRow | null>();
+    const history = new Map<string, store.AlertRow[]>();
+    for (const service of services) for (const key of keys) open.set(openKey(service, key), null);
+    for (const row of rows) {
+      const k = openKey(row.service_id, row.dedup_key);
+      if (row.status !== 'resolved') open.set(k, row);
+      const list = history.get(k) ?? [];
+      list.push(row);
+      history.set(k, list);
+    }
+    notify.open = open;
+    notify.history = history;
+    notify.historySince = since;
+  }
+
+  async #openAlert(
+    trx: Executor,
+    notify: DispatchContext,
+    serviceId: string,
+    dedupKey: string,
+  ): Promise<store.AlertRow | undefined> {
+    const k = openKey(serviceId, dedupKey);
+    if (notify.open?.has(k)) return notify.open.get(k) ?? undefined;
+    return store.openAlert(trx, serviceId, dedupKey);
+  }
+
+  /** Updates the alert, and the batch's copy of it so later events in the batch see the change. */
+  async #update(trx: Executor, row: store.AlertRow, patch: Partial<store.AlertRow>): Promise<void> {
+    await store.updateAlert(trx, row.id, patch);
+    Object.assign(row, patch);
+  }
+
+  /** Writes what the batch buffered: its journal entries and notification jobs. */
+  async #flushBuffers(trx: Executor, notify: DispatchContext): Promise<void> {
+    if (notify.journal?.length) await this.#journal.appendMany(trx, notify.journal);
+    if (notify.jobs?.length && this.#jobs) await this.#jobs.enqueueMany(trx, notify.jobs);
+    notify.journal = [];
+    notify.jobs = [];
+  }
+
   async #applyOne(trx: Executor, item: Pending, notify: DispatchContext): Promise<string | null> {
     const { event: e } = item;
-    // A routing rule moves the event to another service; one that names no service keeps it.
-    const serviceId = (item.routeTo && (await this.#dispatch.serviceId(trx, notify, item.routeTo))) || item.serviceId;
+    const serviceId = await this.#serviceOf(trx, item, notify);
     const now = item.receivedAt;
-    const open = await store.openAlert(trx, serviceId, e.dedupKey);
+    const k = openKey(serviceId, e.dedupKey);
+    const open = await this.#openAlert(trx, notify, serviceId, e.dedupKey);
     if (e.action === 'trigger') {
       if (open) {
-        await store.updateAlert(trx, open.id, {
+        await this.#update(trx, open, {
           last_event_at: now,
           event_count: open.event_count + 1,
           severity: e.severity ?? open.severity,
@@ -661,16 +738,19 @@ export class AlertService {
       if (!(await store.insertAlert(trx, row))) {
         // Another replica opened it between our read and insert: this event joins that alert.
         const winner = await store.openAlert(trx, serviceId, e.dedupKey);
-        if (winner) await store.updateAlert(trx, winner.id, { last_event_at: now, event_count: winner.event_count + 1 });
+        if (winner) await this.#update(trx, winner, { last_event_at: now, event_count: winner.event_count + 1 });
+        if (notify.open) notify.open.set(k, winner ?? null);
         return winner?.id ?? null;
       }
+      if (notify.open) notify.open.set(k, row);
+      notify.history?.set(k, [...(notify.history.get(k) ?? []), row]);
       await this.#journalAlert(trx, 'triggered', row, item.actor, notify, now);
       return row.id;
     }
     if (!open) return null;
     if (e.action === 'acknowledge') {
       if (open.status === 'triggered') {
-        await store.updateAlert(trx, open.id, {
+        await this.#update(trx, open, {
           status: 'acknowledged',
           acknowledged_at: now,
           acknowledged_by: item.actor,
@@ -688,13 +768,14 @@ export class AlertService {
       }
       return open.id;
     }
-    await store.updateAlert(trx, open.id, {
+    await this.#update(trx, open, {
       status: 'resolved',
       resolved_at: now,
       resolved_by: item.actor,
       last_event_at: now,
       event_count: open.event_count + 1,
     });
+    if (notify.open) notify.open.set(k, null);
     await this.#journalAlert(
       trx,
       'resolved',
@@ -715,7 +796,7 @@ export class AlertService {
     notify: DispatchContext,
     now: number,
   ): Promise<void> {
-    await this.#journal.append(trx, {
+    const entry = {
       kind: `alert.${verb}`,
       actor,
       serviceId: row.service_id,
@@ -728,7 +809,9 @@ export class AlertService {
         origin: row.origin,
         ...(verb === 'triggered' ? { urgency: row.urgency, suppressedBy: row.suppressed_by, notifyAt: row.notify_at } : {}),
       },
-    });
+    };
+    if (notify.journal) notify.journal.push(entry);
+    else await this.#journal.append(trx, entry);
     await this.#dispatch.onChange(trx, notify, verb, row, now);
   }
 
@@ -758,14 +841,22 @@ export class AlertService {
       await store.updateAlert(trx, id, patch);
       await this.#journalAlert(trx, to, { ...row, ...patch }, p.actor, {}, now);
     });
+    this.#jobs?.wake();
     return this.get(id);
   }
 
+  /** One alert, with its service's and integration's names, in one query (every notification reads one). */
   async get(id: string): Promise<AlertOut> {
-    const row = await store.alertById(this.#db.kysely, id);
+    const row = await this.#db.kysely
+      .selectFrom('alerts')
+      .leftJoin('catalog_entities', 'catalog_entities.id', 'alerts.service_id')
+      .leftJoin('integrations', 'integrations.id', 'alerts.integration_id')
+      .selectAll('alerts')
+      .select(['catalog_entities.name as service_name', 'integrations.name as integration_name'])
+      .where('alerts.id', '=', id)
+      .executeTakeFirst();
     if (!row) throw new NotFoundError(`no alert with id "${id}"`);
-    const [out] = await this.#out([row]);
-    return out as AlertOut;
+    return toOut(row, row.service_name ?? '', row.integration_name ?? null);
   }
 
   /** The alerts with these ids that exist, in the order given. */
@@ -808,39 +899,45 @@ export class AlertService {
     ]);
     const sName = new Map(services.map((s) => [s.id, s.name]));
     const iName = new Map(integrations.map((i) => [i.id, i.name]));
-    return rows.map((r) => ({
-      id: r.id,
-      service: sName.get(r.service_id) ?? '',
-      integration: r.integration_id ? (iName.get(r.integration_id) ?? null) : null,
-      origin: r.origin,
-      dedupKey: r.dedup_key,
-      status: r.status,
-      severity: SEVERITIES.includes(r.severity) ? r.severity : 'error',
-      summary: r.summary,
-      source: r.source,
-      component: r.component,
-      group: r.grp,
-      class: r.class,
-      details: JSON.parse(r.details) as Record<string, unknown>,
-      links: JSON.parse(r.links) as AlertOut['links'],
-      images: JSON.parse(r.images) as AlertOut['images'],
-      labels: JSON.parse(r.labels) as Record<string, string>,
-      createdAt: r.created_at,
-      lastEventAt: r.last_event_at,
-      eventCount: r.event_count,
-      acknowledgedAt: r.acknowledged_at,
-      acknowledgedBy: r.acknowledged_by,
-      resolvedAt: r.resolved_at,
-      resolvedBy: r.resolved_by,
-      urgency: r.urgency === 'low' ? 'low' : 'high',
-      suppressedBy: r.suppressed_by,
-      notifyAt: r.notify_at === null ? null : Number(r.notify_at),
-    }));
+    return rows.map((r) =>
+      toOut(r, sName.get(r.service_id) ?? '', r.integration_id ? (iName.get(r.integration_id) ?? null) : null),
+    );
   }
 
   async stop(): Promise<void> {
     await this.drain();
   }
+}
+
+function toOut(r: store.AlertRow, service: string, integration: string | null): AlertOut {
+  return {
+    id: r.id,
+    service,
+    integration,
+    origin: r.origin,
+    dedupKey: r.dedup_key,
+    status: r.status,
+    severity: SEVERITIES.includes(r.severity) ? r.severity : 'error',
+    summary: r.summary,
+    source: r.source,
+    component: r.component,
+    group: r.grp,
+    class: r.class,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    links: JSON.parse(r.links) as AlertOut['links'],
+    images: JSON.parse(r.images) as AlertOut['images'],
+    labels: JSON.parse(r.labels) as Record<string, string>,
+    createdAt: r.created_at,
+    lastEventAt: r.last_event_at,
+    eventCount: r.event_count,
+    acknowledgedAt: r.acknowledged_at,
+    acknowledgedBy: r.acknowledged_by,
+    resolvedAt: r.resolved_at,
+    resolvedBy: r.resolved_by,
+    urgency: r.urgency === 'low' ? 'low' : 'high',
+    suppressedBy: r.suppressed_by,
+    notifyAt: r.notify_at === null ? null : Number(r.notify_at),
+  };
 }
 
 function integrationOut(r: store.IntegrationRow, service: string): IntegrationOut {

@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { fromJson } from '../db/json.ts';
-import type { Job, JobQueue } from '../jobs/jobs.ts';
-import type { Journal } from '../journal/journal.ts';
+import type { Job, JobQueue, JobSpec } from '../jobs/jobs.ts';
+import type { Journal, NewJournalEntry } from '../journal/journal.ts';
 import { maintenanceIntervals } from '../slo/rrule.ts';
 import type { Severity } from './alert.model.ts';
 import type { AlertRow } from './alert.store.ts';
@@ -77,6 +77,13 @@ export interface DispatchContext {
   hygiene?: Promise<HygieneSnapshot>;
   names?: Map<string, string>;
   ids?: Map<string, string | null>;
+  /** Set by a batch: journal entries and notification jobs written once at its end. */
+  journal?: NewJournalEntry[];
+  jobs?: JobSpec[];
+  /** Set by a batch: its keys' open alerts, and their alerts created since `historySince`. */
+  open?: Map<string, AlertRow | null>;
+  history?: Map<string, AlertRow[]>;
+  historySince?: number;
 }
 
 interface HygieneSnapshot {
@@ -169,6 +176,14 @@ export class Dispatcher {
     return id;
   }
 
+  /** How far back flap detection looks, for the longest flapping window of any policy. */
+  async flapHorizonMs(trx: Executor, ctx: DispatchContext): Promise<number> {
+    const snap = await this.#snapshot(trx, ctx);
+    let ms = DEFAULT_ALERT_POLICY.flapping ? DEFAULT_ALERT_POLICY.flapping.windowMs + DEFAULT_ALERT_POLICY.flapping.quietMs : 0;
+    for (const p of snap.policies.values()) if (p.flapping) ms = Math.max(ms, p.flapping.windowMs + p.flapping.quietMs);
+    return ms;
+  }
+
   async policyOf(trx: Executor, ctx: DispatchContext, serviceId: string): Promise<AlertPolicy> {
     return (await this.#snapshot(trx, ctx)).policies.get(serviceId) ?? DEFAULT_ALERT_POLICY;
   }
@@ -206,7 +221,7 @@ export class Dispatcher {
     const policy = snap.policies.get(row.service_id) ?? DEFAULT_ALERT_POLICY;
     const urgency = urgencyOf(row.severity as Severity, policy.urgency);
     const labels = matchLabels(row, service);
-    const suppressedBy = await this.#suppression(trx, snap, policy, row, service, labels, now);
+    const suppressedBy = await this.#suppression(trx, ctx, snap, policy, row, service, labels, now);
     const notifyAt =
       urgency === 'low' && suppressedBy === null && !isWorkingTime(policy.workingHours, now)
         ? nextWorkingTime(policy.workingHours, now)
@@ -216,6 +231,7 @@ export class Dispatcher {
 
   async #suppression(
     trx: Executor,
+    ctx: DispatchContext,
     snap: HygieneSnapshot,
     policy: AlertPolicy,
     row: AlertRow,
@@ -254,14 +270,19 @@ export class Dispatcher {
     }
     if (policy.flapping) {
       const since = now - policy.flapping.windowMs - policy.flapping.quietMs;
-      const history = await trx
-        .selectFrom('alerts')
-        .select(['created_at', 'resolved_at'])
-        .where('service_id', '=', row.service_id)
-        .where('dedup_key', '=', row.dedup_key)
-        .where('created_at', '>=', since)
-        .where('id', '<>', row.id)
-        .execute();
+      const known = ctx.history && ctx.historySince !== undefined && ctx.historySince <= since;
+      const history = known
+        ? (ctx.history?.get(`${row.service_id}\u0000${row.dedup_key}`) ?? []).filter(
+            (h) => h.created_at >= since && h.id !== row.id,
+          )
+        : await trx
+            .selectFrom('alerts')
+            .select(['created_at', 'resolved_at'])
+            .where('service_id', '=', row.service_id)
+            .where('dedup_key', '=', row.dedup_key)
+            .where('created_at', '>=', since)
+            .where('id', '<>', row.id)
+            .execute();
       if (history.length > 0) {
         const changes: number[] = [];
         for (const h of history) {
@@ -360,12 +381,14 @@ export class Dispatcher {
     ctx.routing ??= loadTargetRouting(trx);
     const kind = `alert.${verb}` as const;
     for (const targetId of targetsFor(await ctx.routing, row.service_id)) {
-      await jobs.enqueue(trx, {
+      const spec = {
         kind: NOTIFY_JOB,
         payload: { alertId: row.id, targetId, kind },
         key: notifyKey(row.id, kind, targetId),
         maxAttempts: NOTIFY_MAX_ATTEMPTS,
-      });
+      };
+      if (ctx.jobs) ctx.jobs.push(spec);
+      else await jobs.enqueue(trx, spec);
     }
   }
 
@@ -437,6 +460,7 @@ export class Dispatcher {
       });
       await this.#notify(trx, ctx, 'triggered', row, now);
     });
+    this.#jobs?.wake();
   }
 
   /** Sends every due group of a service: one notification job per group and target. */
@@ -480,5 +504,6 @@ export class Dispatcher {
         await this.#saveState(trx, serviceId, next, now);
       }
     });
+    jobs.wake();
   }
 }

@@ -28,6 +28,11 @@ export function registerServerCommand(program: Command): void {
       'probe checks in flight against one host (env VIGIL_PROBE_PER_HOST)',
       process.env.VIGIL_PROBE_PER_HOST ?? '4',
     )
+    .option(
+      '--job-concurrency <n>',
+      'background jobs (notification deliveries first of all) run at once (env VIGIL_JOB_CONCURRENCY)',
+      process.env.VIGIL_JOB_CONCURRENCY ?? '32',
+    )
     .option('--public-url <url>', "Vigil's address as people reach it, for links in notifications (env VIGIL_PUBLIC_URL)")
     .action(
       async (opts: {
@@ -41,6 +46,7 @@ export function registerServerCommand(program: Command): void {
         probes: boolean;
         probeConcurrency: string;
         probePerHost: string;
+        jobConcurrency: string;
         publicUrl?: string;
       }) => {
         const positive = (text: string, flag: string): number => {
@@ -67,6 +73,7 @@ export function registerServerCommand(program: Command): void {
           simulateTraffic: opts.demo,
           probes: opts.probes,
           probeConcurrency,
+          jobs: { concurrency: positive(opts.jobConcurrency, '--job-concurrency') },
           publicUrl: opts.publicUrl ?? process.env.VIGIL_PUBLIC_URL ?? `http://localhost:${opts.port}`,
         });
         const url = `http://localhost:${new URL(vigil.url).port}`;

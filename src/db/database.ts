@@ -58,13 +58,40 @@ export async function openDatabase(url: string): Promise<Db> {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), log });
   return {
     kysely,
     dialect: 'sqlite',
     url,
     queries: () => count,
     close: () => kysely.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every statement anew, and preparing costs as much as running a small
+ * statement. Vigil's statements come from a few hundred query shapes, so they are kept
+ * (least recently used out, at most 1,000). Safe because nothing streams rows with `iterate`:
+ * `all` and `run` finish before the statement can be used again.
+ */
+function withStatementCache(database: SQLite.Database): { close(): void; prepare(sql: string): SQLite.Statement } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string): SQLite.Statement {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = database.prepare(sql);
+        if (cache.size >= 1000) {
+          const oldest = cache.keys().next().value;
+          if (oldest !== undefined) cache.delete(oldest);
+        }
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
   };
 }
 

@@ -156,6 +156,7 @@ export class JobQueue {
   #ticking: Promise<void> | null = null;
   /** True when the last poll filled every free slot, so more work is probably waiting. */
   #backlog = false;
+  #wakeAgain = false;
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(deps: JobQueueDeps) {
@@ -207,6 +208,52 @@ export class JobQueue {
       if (existing) return { id: existing.id, created: false };
     }
     throw new ConflictError(`job ${kind} could not be enqueued: a conflicting job vanished`);
+  }
+
+  /**
+   * Enqueues several jobs in one statement per 200; keys already present are skipped, as
+   * {@link enqueue} does. For callers that enqueue many jobs in one transaction and need no ids.
+   */
+  async enqueueMany(executor: Executor, specs: readonly JobSpec[]): Promise<void> {
+    const now = this.#clock.now();
+    const rows = specs.map((spec) => {
+      const { kind, key, runAt, maxAttempts, payload } = validateSpec(spec);
+      return {
+        id: newId(now),
+        kind,
+        payload,
+        key,
+        status: 'pending' as const,
+        run_at: runAt ?? now,
+        attempts: 0,
+        max_attempts: maxAttempts,
+        lease_until: null,
+        lease_owner: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      };
+    });
+    for (let i = 0; i < rows.length; i += 200) {
+      await executor
+        .insertInto('jobs')
+        .values(rows.slice(i, i + 200))
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+    }
+  }
+
+  /**
+   * Polls now instead of at the next interval: for a caller that has just committed jobs that
+   * are due, so they start within milliseconds rather than up to `pollMs` later.
+   */
+  wake(): void {
+    if (!this.#active) return;
+    if (this.#ticking) {
+      this.#wakeAgain = true;
+      return;
+    }
+    this.#schedule(0);
   }
 
   /** Registers the handler for a kind. One handler per kind. */
@@ -503,6 +550,10 @@ export class JobQueue {
       }
     } catch (error) {
       this.#logger.error({ err: error }, 'could not claim jobs; retrying at the next poll');
+    }
+    if (this.#wakeAgain) {
+      this.#wakeAgain = false;
+      nextMs = 0;
     }
     this.#schedule(nextMs);
   }

@@ -83,6 +83,29 @@ export class Journal {
     this.appended.emit('appended');
   }
 
+  /** Appends several entries in order, one statement per 200; same contract as {@link append}. */
+  async appendMany(trx: Executor, entries: readonly NewJournalEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const at = this.#clock.now();
+    const rows = entries.map((entry) => ({
+      id: newId(at),
+      at,
+      kind: entry.kind,
+      actor: entry.actor,
+      service_id: entry.serviceId ?? null,
+      subject_type: entry.subjectType ?? null,
+      subject_id: entry.subjectId ?? null,
+      data: toJson(entry.data ?? {}),
+    }));
+    for (let i = 0; i < rows.length; i += 200) {
+      await trx
+        .insertInto('journal')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    }
+    this.appended.emit('appended');
+  }
+
   async list(db: Executor, q: JournalQuery = {}): Promise<JournalEntry[]> {
     let query = db.selectFrom('journal').selectAll();
     if (q.since !== undefined) query = query.where('at', '>=', q.since);
