@@ -151,6 +151,7 @@ export class AlertService {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   #queue: Pending[] = [];
   #timer: NodeJS.Timeout | null = null;
+  /** Batches commit one after another, so each key's events apply in the order received. */
   #chain: Promise<void> = Promise.resolve();
 
   /**
@@ -570,9 +571,15 @@ export class AlertService {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      const batch = this.#queue.splice(0, this.#queue.length);
-      if (batch.length === 0) return;
-      this.#chain = this.#chain.then(() => this.#apply(batch));
+      if (this.#queue.length === 0) return;
+      // The batch is taken when the previous one has committed, not now: everything that
+      // arrived meanwhile goes into one transaction (group commit), so a slow commit makes the
+      // next batch bigger rather than the queue of batches longer.
+      this.#chain = this.#chain.then(() => {
+        const batch = this.#queue.splice(0, BATCH_MAX);
+        if (this.#queue.length > 0) this.#flushSoon(0);
+        return batch.length > 0 ? this.#apply(batch) : undefined;
+      });
     }, ms);
   }
 
@@ -585,7 +592,7 @@ export class AlertService {
 
   async #apply(batch: Pending[]): Promise<void> {
     try {
-      const ids = await this.#db.kysely.transaction().execute(async (trx) => {
+      const result = await this.#db.kysely.transaction().execute(async (trx) => {
         const out: Array<string | null> = [];
         const events: Parameters<typeof store.insertEvents>[1][number][] = [];
         const notify: DispatchContext = { journal: [], jobs: [] };
@@ -604,10 +611,13 @@ export class AlertService {
           });
         }
         await store.insertEvents(trx, events);
+        const notified = (notify.jobs?.length ?? 0) > 0;
         await this.#flushBuffers(trx, notify);
-        return out;
+        return { out, notified };
       });
-      this.#jobs?.wake();
+      // Only a batch that queued notifications needs the workers now.
+      if (result.notified) this.#jobs?.wake();
+      const ids = result.out;
       for (const [i, item] of batch.entries()) item.settle(null, ids[i]);
     } catch (error) {
       for (const item of batch) item.settle(error);
@@ -631,7 +641,8 @@ export class AlertService {
       services.add(await this.#serviceOf(trx, item, notify));
       keys.add(item.event.dedupKey);
     }
-    const since = this.#clock.now() - (await this.#dispatch.flapHorizonMs(trx, notify));
+    // From the batch's earliest event: each event looks back from the time it was received.
+    const since = Math.min(...batch.map((item) => item.receivedAt)) - (await this.#dispatch.flapHorizonMs(trx, notify));
     const rows: store.AlertRow[] = [];
     const keyList = [...keys];
     for (let i = 0; i < keyList.length; i += 500) {

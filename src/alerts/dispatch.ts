@@ -133,6 +133,7 @@ export class Dispatcher {
   readonly #clock: Clock;
   readonly #journal: Journal;
   readonly #jobs: JobQueue | null;
+  readonly #names = new Map<string, string>();
 
   constructor(deps: { db: Db; clock: Clock; journal: Journal; jobs: JobQueue | null }) {
     this.#db = deps.db;
@@ -150,12 +151,17 @@ export class Dispatcher {
 
   async serviceName(trx: Executor, ctx: DispatchContext, serviceId: string): Promise<string> {
     ctx.names ??= new Map();
-    let name = ctx.names.get(serviceId);
+    let name = ctx.names.get(serviceId) ?? this.#names.get(serviceId);
     if (name === undefined) {
       const row = await trx.selectFrom('catalog_entities').select('name').where('id', '=', serviceId).executeTakeFirst();
       name = row?.name ?? '';
-      ctx.names.set(serviceId, name);
+      // A service's name never changes (a rename is a new service), so it is kept across batches.
+      if (row) {
+        if (this.#names.size > 10_000) this.#names.clear();
+        this.#names.set(serviceId, name);
+      }
     }
+    ctx.names.set(serviceId, name);
     return name;
   }
 
