@@ -67,4 +67,48 @@ describe('two servers on one PostgreSQL', () => {
     controller.abort();
     expect(text).toMatch(/event: journal\ndata: .*catalog\.team\.created.*streamed-team/);
   });
+
+  it('two replicas that take triggers of the same keys at once open one alert per key and lose no event', async () => {
+    const [a, b] = servers as [Vigil & { url: string }, Vigil & { url: string }];
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const applied = await fetch(`${a.url}/api/v1/manifests/apply`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        files: [
+          {
+            path: 'svc.yaml',
+            content: 'apiVersion: vigil.dev/v1\nkind: Service\nmetadata: { name: shared-svc }\nspec: { owner: shared-team }\n',
+          },
+        ],
+      }),
+    });
+    expect(applied.status, await applied.clone().text()).toBe(200);
+    const made = await fetch(`${a.url}/api/v1/integrations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'shared-pd', service: 'shared-svc', type: 'events-api-v2' }),
+    });
+    expect(made.status).toBe(201);
+    const key = (await made.json()).key as string;
+    const keys = Array.from({ length: 20 }, (_, i) => `race/${i}`);
+    const send = (url: string, dedupKey: string) =>
+      fetch(`${url}/v2/enqueue`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          routing_key: key,
+          event_action: 'trigger',
+          dedup_key: dedupKey,
+          payload: { summary: dedupKey, source: 'race', severity: 'critical' },
+        }),
+      }).then((r) => r.status);
+    // Every key is sent three times to each replica, all at once.
+    const statuses = await Promise.all(keys.flatMap((k) => [a.url, b.url, a.url, b.url, a.url, b.url].map((u) => send(u, k))));
+    expect(statuses.filter((s) => s !== 202)).toEqual([]);
+    const res = await fetch(`${a.url}/api/v1/alerts?status=all&service=shared-svc&limit=500`, { headers });
+    const alerts = (await res.json()).items as Array<{ dedupKey: string; status: string; eventCount: number }>;
+    expect(alerts.map((x) => x.dedupKey).sort()).toEqual([...keys].sort());
+    expect(alerts.filter((x) => x.status !== 'triggered' || x.eventCount !== 6)).toEqual([]);
+  });
 });

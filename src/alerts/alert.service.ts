@@ -128,6 +128,9 @@ interface Pending {
 }
 
 /** A batch's key for one service's dedup key. */
+/** A batch's bulk insert met an alert another replica opened meanwhile; the batch is applied again one by one. */
+class BulkConflict extends Error {}
+
 const openKey = (serviceId: string, dedupKey: string): string => `${serviceId}\u0000${dedupKey}`;
 
 /** Parsed integration configs, per cached row, so routing rules compile once. */
@@ -592,29 +595,15 @@ export class AlertService {
 
   async #apply(batch: Pending[]): Promise<void> {
     try {
-      const result = await this.#db.kysely.transaction().execute(async (trx) => {
-        const out: Array<string | null> = [];
-        const events: Parameters<typeof store.insertEvents>[1][number][] = [];
-        const notify: DispatchContext = { journal: [], jobs: [] };
-        await this.#prefetch(trx, batch, notify);
-        for (const item of batch) {
-          const id = await this.#applyOne(trx, item, notify);
-          out.push(id);
-          events.push({
-            id: newId(item.receivedAt),
-            alert_id: id,
-            integration_id: item.integration?.id ?? null,
-            received_at: item.receivedAt,
-            action: item.event.action,
-            dedup_key: item.event.dedupKey,
-            payload: JSON.stringify(item.event.raw ?? null),
-          });
-        }
-        await store.insertEvents(trx, events);
-        const notified = (notify.jobs?.length ?? 0) > 0;
-        await this.#flushBuffers(trx, notify);
-        return { out, notified };
-      });
+      let result: { out: Array<string | null>; notified: boolean };
+      try {
+        result = await this.#applyBatch(batch, true);
+      } catch (error) {
+        if (!(error instanceof BulkConflict)) throw error;
+        // Another replica opened one of these keys while the batch ran: apply it again, one
+        // insert at a time, so that event joins the other replica's alert.
+        result = await this.#applyBatch(batch, false);
+      }
       // Only a batch that queued notifications needs the workers now.
       if (result.notified) this.#jobs?.wake();
       const ids = result.out;
@@ -622,6 +611,43 @@ export class AlertService {
     } catch (error) {
       for (const item of batch) item.settle(error);
     }
+  }
+
+  /**
+   * One transaction for the batch. With `bulk`, new alerts are kept in memory until the end of
+   * the batch and inserted together (one statement instead of one round trip each, which is
+   * what PostgreSQL's ingestion rate hangs on); should any of them meet an alert another replica
+   * just opened, the transaction is rolled back with {@link BulkConflict}.
+   */
+  async #applyBatch(batch: Pending[], bulk: boolean): Promise<{ out: Array<string | null>; notified: boolean }> {
+    return this.#db.kysely.transaction().execute(async (trx) => {
+      const out: Array<string | null> = [];
+      const events: Parameters<typeof store.insertEvents>[1][number][] = [];
+      const notify: DispatchContext = { journal: [], jobs: [], ...(bulk ? { pending: new Map() } : {}) };
+      await this.#prefetch(trx, batch, notify);
+      for (const item of batch) {
+        const id = await this.#applyOne(trx, item, notify);
+        out.push(id);
+        events.push({
+          id: newId(item.receivedAt),
+          alert_id: id,
+          integration_id: item.integration?.id ?? null,
+          received_at: item.receivedAt,
+          action: item.event.action,
+          dedup_key: item.event.dedupKey,
+          payload: JSON.stringify(item.event.raw ?? null),
+        });
+      }
+      if (notify.pending && notify.pending.size > 0) {
+        const rows = [...notify.pending.values()];
+        const inserted = await store.insertAlerts(trx, rows);
+        if (inserted < rows.length) throw new BulkConflict();
+      }
+      await store.insertEvents(trx, events);
+      const notified = (notify.jobs?.length ?? 0) > 0;
+      await this.#flushBuffers(trx, notify);
+      return { out, notified };
+    });
   }
 
   /** The service an event lands on: its integration's, unless a routing rule names another. */
@@ -682,9 +708,12 @@ export class AlertService {
     return store.openAlert(trx, serviceId, dedupKey);
   }
 
-  /** Updates the alert, and the batch's copy of it so later events in the batch see the change. */
-  async #update(trx: Executor, row: store.AlertRow, patch: Partial<store.AlertRow>): Promise<void> {
-    await store.updateAlert(trx, row.id, patch);
+  /**
+   * Updates the alert, and the batch's copy of it so later events in the batch see the change.
+   * An alert this batch opened is not in the table yet: its copy is what gets inserted.
+   */
+  async #update(trx: Executor, notify: DispatchContext, row: store.AlertRow, patch: Partial<store.AlertRow>): Promise<void> {
+    if (!notify.pending?.has(row.id)) await store.updateAlert(trx, row.id, patch);
     Object.assign(row, patch);
   }
 
@@ -704,7 +733,7 @@ export class AlertService {
     const open = await this.#openAlert(trx, notify, serviceId, e.dedupKey);
     if (e.action === 'trigger') {
       if (open) {
-        await this.#update(trx, open, {
+        await this.#update(trx, notify, open, {
           last_event_at: now,
           event_count: open.event_count + 1,
           severity: e.severity ?? open.severity,
@@ -746,10 +775,12 @@ export class AlertService {
       row.urgency = decided.urgency;
       row.suppressed_by = decided.suppressedBy;
       row.notify_at = decided.notifyAt;
-      if (!(await store.insertAlert(trx, row))) {
+      if (notify.pending) {
+        notify.pending.set(row.id, row);
+      } else if (!(await store.insertAlert(trx, row))) {
         // Another replica opened it between our read and insert: this event joins that alert.
         const winner = await store.openAlert(trx, serviceId, e.dedupKey);
-        if (winner) await this.#update(trx, winner, { last_event_at: now, event_count: winner.event_count + 1 });
+        if (winner) await this.#update(trx, notify, winner, { last_event_at: now, event_count: winner.event_count + 1 });
         if (notify.open) notify.open.set(k, winner ?? null);
         return winner?.id ?? null;
       }
@@ -761,7 +792,7 @@ export class AlertService {
     if (!open) return null;
     if (e.action === 'acknowledge') {
       if (open.status === 'triggered') {
-        await this.#update(trx, open, {
+        await this.#update(trx, notify, open, {
           status: 'acknowledged',
           acknowledged_at: now,
           acknowledged_by: item.actor,
@@ -779,7 +810,7 @@ export class AlertService {
       }
       return open.id;
     }
-    await this.#update(trx, open, {
+    await this.#update(trx, notify, open, {
       status: 'resolved',
       resolved_at: now,
       resolved_by: item.actor,

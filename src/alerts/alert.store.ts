@@ -61,8 +61,35 @@ export async function insertAlert(ex: Executor, row: AlertRow): Promise<boolean>
   return inserted.length > 0;
 }
 
+/**
+ * Inserts alerts together, skipping any whose key another replica holds open; how many were
+ * inserted (fewer than given means a conflict the caller must resolve).
+ */
+export async function insertAlerts(ex: Executor, rows: readonly AlertRow[]): Promise<number> {
+  let inserted = 0;
+  for (let i = 0; i < rows.length; i += 200) {
+    const done = await ex
+      .insertInto('alerts')
+      .values(rows.slice(i, i + 200))
+      .onConflict((oc) => oc.columns(['service_id', 'dedup_key']).where(sql.ref('status'), '<>', sql.lit('resolved')).doNothing())
+      .returning('id')
+      .execute();
+    inserted += done.length;
+  }
+  return inserted;
+}
+
+/**
+ * Updates an alert. A patch that sets `event_count` adds one to the stored count instead, so
+ * two replicas counting events of the same alert at once both count.
+ */
 export async function updateAlert(ex: Executor, id: string, patch: Partial<AlertRow>): Promise<void> {
-  await ex.updateTable('alerts').set(patch).where('id', '=', id).execute();
+  const { event_count, ...rest } = patch;
+  await ex
+    .updateTable('alerts')
+    .set(event_count === undefined ? rest : { ...rest, event_count: sql<number>`event_count + 1` })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function alertById(ex: Executor, id: string): Promise<AlertRow | undefined> {

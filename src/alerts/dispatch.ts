@@ -84,6 +84,8 @@ export interface DispatchContext {
   open?: Map<string, AlertRow | null>;
   history?: Map<string, AlertRow[]>;
   historySince?: number;
+  /** Set by a batch that inserts its new alerts together at its end: those alerts, by id. */
+  pending?: Map<string, AlertRow>;
 }
 
 interface HygieneSnapshot {
@@ -257,7 +259,7 @@ export class Dispatcher {
     if (silenced[0]) return `silence:${silenced[0]}`;
     // Only an alert some rule could mute needs the service's open alerts.
     if (policy.inhibitRules.some((r) => matches(r.targetMatchers, labels))) {
-      const open = await trx
+      const open: Array<Pick<AlertRow, 'id' | 'labels' | 'severity' | 'dedup_key' | 'status'>> = await trx
         .selectFrom('alerts')
         .select(['id', 'labels', 'severity', 'dedup_key', 'status'])
         .where('service_id', '=', row.service_id)
@@ -265,6 +267,10 @@ export class Dispatcher {
         .where('id', '<>', row.id)
         .limit(1000)
         .execute();
+      // Alerts this batch opened are not in the table yet.
+      for (const p of ctx.pending?.values() ?? []) {
+        if (p.service_id === row.service_id && p.status !== 'resolved' && p.id !== row.id) open.push(p);
+      }
       if (open.length > 0) {
         const by = inhibitedBy(
           policy.inhibitRules,
@@ -352,19 +358,16 @@ export class Dispatcher {
       .where('suppressed_by', '=', `inhibited:${source.id}`)
       .where('status', '<>', 'resolved')
       .execute();
+    for (const p of ctx.pending?.values() ?? []) {
+      if (p.suppressed_by === `inhibited:${source.id}` && p.status !== 'resolved') muted.push(p);
+    }
     for (const row of muted) {
       const decided = await this.assess(trx, ctx, row, now);
-      const next: AlertRow = {
-        ...row,
-        urgency: decided.urgency,
-        suppressed_by: decided.suppressedBy,
-        notify_at: decided.notifyAt,
-      };
-      await trx
-        .updateTable('alerts')
-        .set({ urgency: next.urgency, suppressed_by: next.suppressed_by, notify_at: next.notify_at })
-        .where('id', '=', row.id)
-        .execute();
+      const patch = { urgency: decided.urgency, suppressed_by: decided.suppressedBy, notify_at: decided.notifyAt };
+      const next: AlertRow = { ...row, ...patch };
+      const mine = ctx.pending?.get(row.id);
+      if (mine) Object.assign(mine, patch);
+      else await trx.updateTable('alerts').set(patch).where('id', '=', row.id).execute();
       if (next.suppressed_by === null && next.status === 'triggered') await this.#announce(trx, ctx, 'triggered', next, now);
     }
   }

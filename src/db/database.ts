@@ -36,7 +36,8 @@ export async function openDatabase(url: string): Promise<Db> {
   };
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     await ensurePostgresDatabase(url);
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // Ingestion's group commit, the job workers (32 by default) and the API share the pool.
+    const pool = new pg.Pool({ connectionString: url, max: 24 });
     // An idle connection that the server closes (restart, failover, DROP DATABASE … FORCE) emits
     // 'error' on the pool; unhandled, it would crash the process. The pool replaces the connection.
     pool.on('error', () => {});
