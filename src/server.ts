@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyServerOptions } from 'fastify';
 import { registerAlertRoutes } from './alerts/alert.routes.ts';
 import { AlertService } from './alerts/alert.service.ts';
-import { seedAlertHistory, seedDemoSilence } from './alerts/alert.simulator.ts';
+import { seedAlertHistory, seedDemoPolicy, seedDemoSilence } from './alerts/alert.simulator.ts';
 import { isHttpUrl } from './alerts/channels/index.ts';
 import { registerFatigueRoutes } from './alerts/fatigue.routes.ts';
 import { LinkSigner } from './alerts/links.ts';
@@ -223,6 +223,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     if (options.simulateTraffic) {
       await seedAlertHistory(db, clock).catch((error) => app.log.warn({ err: error }, 'alert demo history failed'));
       await seedDemoSilence(db, silences).catch((error) => app.log.warn({ err: error }, 'demo silence failed'));
+      await seedDemoPolicy(db, alertPolicies).catch((error) => app.log.warn({ err: error }, 'demo alert policy failed'));
     }
     probeRunner?.start();
     const simulator = options.simulateTraffic
