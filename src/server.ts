@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyServerOptions } from 'fastify';
 import { registerAlertRoutes } from './alerts/alert.routes.ts';
 import { AlertService } from './alerts/alert.service.ts';
-import { seedAlertHistory, seedDemoPolicy, seedDemoSilence } from './alerts/alert.simulator.ts';
+import { seedAlertHistory, seedDemoSilence } from './alerts/alert.simulator.ts';
 import { isHttpUrl } from './alerts/channels/index.ts';
 import { registerFatigueRoutes } from './alerts/fatigue.routes.ts';
 import { LinkSigner } from './alerts/links.ts';
@@ -137,7 +137,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     const links = new LinkSigner({ db, clock });
     const slo = new SloService({ db, clock, journal, catalog, alerts });
     const probes = new ProbeService({ db, clock, journal, slo, alerts });
-    const manifests = new ManifestService({ db, clock, catalog, slo, probes, alerts });
+    const manifests = new ManifestService({ db, clock, catalog, slo, probes, alerts, policies: alertPolicies });
     const metrics = new HttpMetrics();
     metrics.gauge('vigil_jobs_pending', 'Durable jobs waiting to run', async () => (await jobs.depth()).pending);
     metrics.gauge('vigil_jobs_dead', 'Durable jobs that exhausted their retries', async () => (await jobs.depth()).dead);
@@ -223,7 +223,6 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     if (options.simulateTraffic) {
       await seedAlertHistory(db, clock).catch((error) => app.log.warn({ err: error }, 'alert demo history failed'));
       await seedDemoSilence(db, silences).catch((error) => app.log.warn({ err: error }, 'demo silence failed'));
-      await seedDemoPolicy(db, alertPolicies).catch((error) => app.log.warn({ err: error }, 'demo alert policy failed'));
     }
     probeRunner?.start();
     const simulator = options.simulateTraffic

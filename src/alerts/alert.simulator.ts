@@ -5,7 +5,6 @@ import { type Db, isUniqueViolation } from '../db/database.ts';
 import type { AlertsTable } from '../db/schema.ts';
 import { seededRandom } from '../slo/simulator.ts';
 import type { Severity } from './alert.model.ts';
-import type { AlertPolicyService } from './policy.service.ts';
 import type { SilenceService } from './silence.service.ts';
 
 /**
@@ -329,32 +328,6 @@ export async function seedDemoSilence(db: Db, silences: SilenceService): Promise
     matchers: ['service="search"', 'severity=~"warning|info"'],
     duration: '7d',
     comment: 'Reindexing the catalogue this week: latency warnings are expected',
-  });
-  return true;
-}
-
-/** The demo's alert policy, set once on first start. */
-export const DEMO_POLICY_SETTING = 'demo.alert-policy';
-
-/**
- * An alert policy for the demo's checkout service, so grouping and working hours show on first
- * start: notifications grouped by alert name, warnings waiting for Berlin office hours. Set
- * once (a `settings` row marks it), so resetting it in the demo sticks.
- */
-export async function seedDemoPolicy(db: Db, policies: AlertPolicyService): Promise<boolean> {
-  const done = await db.kysely.selectFrom('settings').select('name').where('name', '=', DEMO_POLICY_SETTING).executeTakeFirst();
-  if (done) return false;
-  const service = await db.kysely.selectFrom('catalog_entities').select('id').where('name', '=', 'checkout').executeTakeFirst();
-  if (!service) return false;
-  try {
-    await db.kysely.insertInto('settings').values({ name: DEMO_POLICY_SETTING, value: 'set' }).execute();
-  } catch (error) {
-    if (isUniqueViolation(error)) return false;
-    throw error;
-  }
-  await policies.set(systemPrincipal('demo'), 'checkout', {
-    grouping: { groupBy: ['alertname'], groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' },
-    workingHours: { timeZone: 'Europe/Berlin', days: [1, 2, 3, 4, 5], start: '08:00', end: '18:00' },
   });
   return true;
 }

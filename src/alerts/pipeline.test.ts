@@ -3,10 +3,9 @@ import { testDialects } from '../db/testing.ts';
 import { seedCatalog } from '../slo/slo.testing.ts';
 import { createTestVigil, type TestVigil } from '../testing/vigil.ts';
 import type { AlertOut } from './alert.service.ts';
-import { seedDemoPolicy, seedDemoSilence } from './alert.simulator.ts';
+import { seedDemoSilence } from './alert.simulator.ts';
 import { type Receiver, type RecordedRequest, startReceiver } from './channels/testing.ts';
 import type { WebhookPayload } from './channels/webhook.ts';
-import { AlertPolicyService } from './policy.service.ts';
 import { SilenceService } from './silence.service.ts';
 
 const SECRET = 'receiver-secret-0123456789';
@@ -362,23 +361,14 @@ spec:
     expect((await api('GET', '/api/v1/services/checkout/alert-policy')).json().custom).toBe(false);
   });
 
-  it("the demo's standing silence and checkout policy are made once, and then left as people change them", async () => {
+  it("the demo's standing silence is made once, and then left as people change it", async () => {
     const silences = new SilenceService({ db: t.db, clock: t.clock, journal: t.vigil.journal });
-    const policies = new AlertPolicyService({ db: t.db, clock: t.clock, journal: t.vigil.journal });
     expect(await seedDemoSilence(t.db, silences)).toBe(true);
-    expect(await seedDemoPolicy(t.db, policies)).toBe(true);
     const [silence] = (await api('GET', '/api/v1/silences')).json().items as Array<{ id: string; matchers: string[] }>;
     expect(silence?.matchers).toEqual(['service="search"', 'severity=~"warning|info"']);
-    expect((await api('GET', '/api/v1/services/checkout/alert-policy')).json()).toMatchObject({
-      custom: true,
-      policy: { grouping: { groupBy: ['alertname'] }, workingHours: { timeZone: 'Europe/Berlin' } },
-    });
     await api('POST', `/api/v1/silences/${silence?.id}/expire`);
-    await api('DELETE', '/api/v1/services/checkout/alert-policy');
-    // A restart does not bring them back.
+    // A restart does not bring it back.
     expect(await seedDemoSilence(t.db, silences)).toBe(false);
-    expect(await seedDemoPolicy(t.db, policies)).toBe(false);
     expect((await api('GET', '/api/v1/silences')).json().items).toEqual([]);
-    expect((await api('GET', '/api/v1/services/checkout/alert-policy')).json().custom).toBe(false);
   });
 });

@@ -1,3 +1,12 @@
+export {
+  type AlertPolicyHandlerDeps,
+  type AlertPolicyPort,
+  alertPolicyDocument,
+  alertPolicyHandler,
+  exportAlertPolicies,
+  type StoredAlertPolicy,
+} from './alert-policy.handler.ts';
+export { ALERT_POLICY_HANDLER, type AlertPolicyFragment, registerAlertPolicyKinds } from './alert-policy.kinds.ts';
 export { type CatalogPort, catalogHandler, desiredCatalog, exportDocuments } from './catalog.handler.ts';
 export {
   ANNOTATIONS,

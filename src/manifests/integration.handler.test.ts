@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AlertService } from '../alerts/alert.service.ts';
+import { AlertPolicyService } from '../alerts/policy.service.ts';
 import { type Principal, SCOPES, systemPrincipal } from '../auth/principal.ts';
 import { CatalogService } from '../catalog/index.ts';
 import { FakeClock } from '../core/clock.ts';
@@ -88,7 +89,8 @@ async function setup(dialect: 'sqlite' | 'postgres'): Promise<Setup> {
   const slo = new SloService({ db: tdb.db, clock, journal, catalog });
   const probes = new ProbeService({ db: tdb.db, clock, journal, slo });
   const alerts = new AlertService({ db: tdb.db, clock, journal });
-  return { tdb, alerts, manifests: new ManifestService({ db: tdb.db, clock, catalog, slo, probes, alerts }) };
+  const policies = new AlertPolicyService({ db: tdb.db, clock, journal });
+  return { tdb, alerts, manifests: new ManifestService({ db: tdb.db, clock, catalog, slo, probes, alerts, policies }) };
 }
 
 describe.each(testDialects)('Integration manifests on %s', (dialect) => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { AlertService } from '../alerts/alert.service.ts';
+import { AlertPolicyService } from '../alerts/policy.service.ts';
 import { type Principal, SCOPES, systemPrincipal } from '../auth/principal.ts';
 import { CatalogService } from '../catalog/index.ts';
 import { FakeClock } from '../core/clock.ts';
@@ -84,7 +85,8 @@ describe.each(testDialects)('ManifestService on %s', (dialect) => {
     const probes = new ProbeService({ db: tdb.db, clock, journal, slo });
     // The examples hold integrations too.
     const alerts = new AlertService({ db: tdb.db, clock, journal });
-    manifests = new ManifestService({ db: tdb.db, clock, catalog, slo, probes, alerts });
+    const policies = new AlertPolicyService({ db: tdb.db, clock, journal });
+    manifests = new ManifestService({ db: tdb.db, clock, catalog, slo, probes, alerts, policies });
   });
   afterEach(async () => {
     await tdb.destroy();
@@ -314,7 +316,8 @@ metadata:
       const slo = new SloService({ db: fresh.db, clock, journal, catalog: otherCatalog });
       const probes = new ProbeService({ db: fresh.db, clock, journal, slo });
       const alerts = new AlertService({ db: fresh.db, clock, journal });
-      const other = new ManifestService({ db: fresh.db, clock, catalog: otherCatalog, slo, probes, alerts });
+      const policies = new AlertPolicyService({ db: fresh.db, clock, journal });
+      const other = new ManifestService({ db: fresh.db, clock, catalog: otherCatalog, slo, probes, alerts, policies });
       const exported = [{ path: 'export.yaml', content: yaml }];
       await other.apply(admin, exported, defaults);
       expect((await other.plan(exported, defaults)).drift).toBe(false);

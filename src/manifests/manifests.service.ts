@@ -2,6 +2,8 @@ import { Document, isScalar, visit } from 'yaml';
 import type { Principal } from '../auth/principal.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../db/database.ts';
+import { type AlertPolicyPort, alertPolicyHandler } from './alert-policy.handler.ts';
+import { registerAlertPolicyKinds } from './alert-policy.kinds.ts';
 import { type CatalogPort, catalogHandler } from './catalog.handler.ts';
 import { registerCatalogKinds } from './catalog.kinds.ts';
 import { type IntegrationPort, integrationHandler } from './integration.handler.ts';
@@ -62,6 +64,8 @@ export interface ManifestServiceDeps {
   probes?: ProbePort;
   /** With it, `kind: Integration` is read too, after the catalog's kinds. */
   alerts?: IntegrationPort;
+  /** With it, `kind: AlertPolicy` is read too, after the catalog's kinds. */
+  policies?: AlertPolicyPort;
 }
 
 const EXPORT_HEADER = '# Vigil catalog, written by `vigil export`. `vigil apply -f` this file to recreate it.\n';
@@ -80,6 +84,7 @@ export class ManifestService {
     if (deps.slo && !deps.kinds) registerSloKinds(kinds);
     if (deps.probes && !deps.kinds) registerProbeKinds(kinds);
     if (deps.alerts && !deps.kinds) registerIntegrationKinds(kinds);
+    if (deps.policies && !deps.kinds) registerAlertPolicyKinds(kinds);
     this.#kinds = kinds;
     // SLOs and probes name services, so their handlers run after the catalog's, in the same transaction.
     const slo = deps.slo ? [sloHandler({ slo: deps.slo, catalog: deps.catalog }) as ManifestHandler] : [];
@@ -87,11 +92,15 @@ export class ManifestService {
     const integrations = deps.alerts
       ? [integrationHandler({ alerts: deps.alerts, catalog: deps.catalog }) as ManifestHandler]
       : [];
+    const policies = deps.policies
+      ? [alertPolicyHandler({ policies: deps.policies, catalog: deps.catalog }) as ManifestHandler]
+      : [];
     this.#handlers = [
       catalogHandler(deps.catalog) as ManifestHandler,
       ...slo,
       ...probes,
       ...integrations,
+      ...policies,
       ...(deps.handlers ?? []),
     ];
   }

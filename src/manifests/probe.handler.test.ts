@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AlertService } from '../alerts/alert.service.ts';
+import { AlertPolicyService } from '../alerts/policy.service.ts';
 import { type Principal, SCOPES, systemPrincipal } from '../auth/principal.ts';
 import { CatalogService } from '../catalog/index.ts';
 import { FakeClock } from '../core/clock.ts';
@@ -93,7 +94,14 @@ async function setup(dialect: 'sqlite' | 'postgres'): Promise<Setup> {
   // As the server builds it; these tests run no checks.
   const probes = new ProbeService({ db: tdb.db, clock, journal, slo, runCheck: (spec) => runCheck(spec, { clock }) });
   const alerts = new AlertService({ db: tdb.db, clock, journal });
-  return { tdb, catalog, slo, probes, manifests: new ManifestService({ db: tdb.db, clock, catalog, slo, probes, alerts }) };
+  const policies = new AlertPolicyService({ db: tdb.db, clock, journal });
+  return {
+    tdb,
+    catalog,
+    slo,
+    probes,
+    manifests: new ManifestService({ db: tdb.db, clock, catalog, slo, probes, alerts, policies }),
+  };
 }
 
 describe.each(testDialects)('Probe manifests on %s', (dialect) => {

@@ -15,6 +15,7 @@ import {
   SloSpec,
 } from '../slo/slo.model.ts';
 import { normalizeSloState, type SloService, type SloState } from '../slo/slo.service.ts';
+import { registerAlertPolicyKinds } from './alert-policy.kinds.ts';
 import { desiredCatalog } from './catalog.handler.ts';
 import { CATALOG_HANDLER, registerCatalogKinds } from './catalog.kinds.ts';
 import { registerIntegrationKinds } from './integration.kinds.ts';
@@ -967,8 +968,10 @@ const NOTHING_STORED: SloState = { slis: [], slos: [], slas: [], dataSources: []
  * {@link InputError} whose issues carry file, line and field.
  */
 export function parseSloManifests(files: readonly ManifestFile[]): SloObjects {
-  // Every kind the examples hold is read, so that folders mixing SLOs with probes and integrations parse.
-  const registry = registerIntegrationKinds(registerProbeKinds(registerSloKinds(registerCatalogKinds(new KindRegistry()))));
+  // Every kind the examples hold is read, so that folders mixing SLOs with probes, integrations and alert policies parse.
+  const registry = registerAlertPolicyKinds(
+    registerIntegrationKinds(registerProbeKinds(registerSloKinds(registerCatalogKinds(new KindRegistry())))),
+  );
   const interpreted = registry.interpret(parseManifests(files));
   const fragments = (interpreted.get(SLO_HANDLER.name) ?? []) as Array<Located<SloFragment>>;
   const assembled = assemble(fragments, knownOf(NOTHING_STORED));
