@@ -110,6 +110,33 @@ describe.each(testDialects)('JobQueue on %s', (dialect) => {
     return row?.status;
   }
 
+  it('sweeps finished jobs past their retention, keeping newer, pending and dead ones; until then a key deduplicates', async () => {
+    const jobs = queue({ doneRetentionMs: 24 * 3_600_000 });
+    jobs.handle('ok', async () => {});
+    jobs.handle('bad', async () => {
+      throw new JobFailure('no', { permanent: true });
+    });
+    const old = await jobs.enqueue(test.db.kysely, { kind: 'ok', payload: 1, key: 'old' });
+    const dead = await jobs.enqueue(test.db.kysely, { kind: 'bad', payload: 2 });
+    expect(await jobs.runDue()).toBe(2);
+    clock.advance(12 * 3_600_000);
+    const recent = await jobs.enqueue(test.db.kysely, { kind: 'ok', payload: 3 });
+    expect(await jobs.runDue()).toBe(1);
+    const waiting = await jobs.enqueue(test.db.kysely, { kind: 'ok', payload: 4, runAt: clock.now() + 48 * 3_600_000 });
+    // Within the retention the finished job's key still deduplicates.
+    expect((await jobs.enqueue(test.db.kysely, { kind: 'ok', payload: 1, key: 'old' })).created).toBe(false);
+
+    clock.advance(13 * 3_600_000); // the first two are 25 h old, the third 13 h
+    expect(await jobs.sweep()).toBe(1);
+    expect(await statusOf(old.id)).toBeUndefined();
+    expect(await statusOf(dead.id)).toBe('dead');
+    expect(await statusOf(recent.id)).toBe('done');
+    expect(await statusOf(waiting.id)).toBe('pending');
+    expect(await jobs.sweep()).toBe(0);
+    // Past the retention the key is free again.
+    expect((await jobs.enqueue(test.db.kysely, { kind: 'ok', payload: 1, key: 'old' })).created).toBe(true);
+  });
+
   it('runs an enqueued job once, with its payload', async () => {
     const jobs = queue();
     const seen: Job[] = [];

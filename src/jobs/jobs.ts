@@ -101,6 +101,11 @@ export interface JobQueueDeps {
   backoff?: BackoffPolicy;
   /** Jobs the loop runs at once, and the default batch of {@link JobQueue.runDue}. Default 4. */
   concurrency?: number;
+  /**
+   * How long a finished job is kept before the loop deletes it. Its key deduplicates enqueues
+   * until then. Dead jobs are kept until someone retries or they are dealt with. Default 7 days.
+   */
+  doneRetentionMs?: number;
 }
 
 export interface JobDepth {
@@ -110,6 +115,10 @@ export interface JobDepth {
 }
 
 const DEFAULT_MAX_ATTEMPTS = 8;
+const DEFAULT_DONE_RETENTION_MS = 7 * 24 * 3_600_000;
+/** The loop sweeps old finished jobs at most this often, this many at a time. */
+const SWEEP_EVERY_MS = 60_000;
+const SWEEP_BATCH = 5_000;
 const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 600_000 };
 const MAX_ERROR_LENGTH = 2_000;
 const LEASE_LOST_ON_FINAL_ATTEMPT = 'lease expired during the final attempt (worker stopped or stalled)';
@@ -157,6 +166,8 @@ export class JobQueue {
   /** True when the last poll filled every free slot, so more work is probably waiting. */
   #backlog = false;
   #wakeAgain = false;
+  readonly #doneRetentionMs: number;
+  #lastSweep = Number.NEGATIVE_INFINITY;
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(deps: JobQueueDeps) {
@@ -167,6 +178,7 @@ export class JobQueue {
     this.#leaseMs = positive('leaseMs', deps.leaseMs ?? 30_000);
     this.#pollMs = positive('pollMs', deps.pollMs ?? 500);
     this.#concurrency = positiveInteger('concurrency', deps.concurrency ?? 4);
+    this.#doneRetentionMs = positive('doneRetentionMs', deps.doneRetentionMs ?? DEFAULT_DONE_RETENTION_MS);
     const backoff = deps.backoff ?? DEFAULT_BACKOFF;
     this.#backoff = { baseMs: positive('backoff.baseMs', backoff.baseMs), maxMs: positive('backoff.maxMs', backoff.maxMs) };
   }
@@ -537,8 +549,36 @@ export class JobQueue {
     });
   }
 
+  /**
+   * Deletes up to `limit` jobs that finished more than the retention ago (every notification is
+   * a job, so without this the table grows with every alert); how many it deleted.
+   */
+  async sweep(limit = SWEEP_BATCH): Promise<number> {
+    const cutoff = this.#clock.now() - this.#doneRetentionMs;
+    const old = this.#db.kysely
+      .selectFrom('jobs')
+      .select('id')
+      .where('status', '=', 'done')
+      // run_at ≤ updated_at for a finished job, so the (status, run_at) index narrows the scan.
+      .where('run_at', '<', cutoff)
+      .where('updated_at', '<', cutoff)
+      .limit(Math.max(1, Math.floor(limit)));
+    const result = await this.#db.kysely.deleteFrom('jobs').where('id', 'in', old).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async #poll(): Promise<void> {
     let nextMs = this.#pollMs;
+    const now = this.#clock.now();
+    if (now - this.#lastSweep >= SWEEP_EVERY_MS) {
+      this.#lastSweep = now;
+      try {
+        const deleted = await this.sweep();
+        if (deleted > 0) this.#logger.info({ deleted }, 'deleted finished jobs past their retention');
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'could not delete old finished jobs; trying again later');
+      }
+    }
     try {
       const free = this.#concurrency - this.#inFlight.size;
       const kinds = [...this.#handlers.keys()];
