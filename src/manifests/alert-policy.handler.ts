@@ -4,11 +4,10 @@ import type { CatalogState } from '../catalog/index.ts';
 import type { FieldIssue } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import { ALERT_POLICY_HANDLER, type AlertPolicyFragment } from './alert-policy.kinds.ts';
-import { desiredCatalog } from './catalog.handler.ts';
-import { CATALOG_HANDLER, VIGIL_V1 } from './catalog.kinds.ts';
+import { VIGIL_V1 } from './catalog.kinds.ts';
+import { assembleOnce, byName, fieldChanges, finalServices, missingService, same } from './handler-kit.ts';
 import type {
   ExportedDocument,
-  FieldChange,
   HandlerApplied,
   HandlerContext,
   HandlerPlan,
@@ -50,95 +49,21 @@ interface Declared {
 }
 
 const refOf = (service: string): string => `alert-policy:${service}`;
-const where = (doc: ManifestDocument, at: FieldPath): string => `${doc.file}:${doc.lineOf(at)}`;
-const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 function assemble(fragments: ReadonlyArray<Located<AlertPolicyFragment>>): Map<string, Declared> {
-  const issues: FieldIssue[] = [];
-  const declared = new Map<string, Declared>();
-  for (const { fragment, doc } of fragments) {
-    const first = declared.get(fragment.service);
-    if (first) {
-      issues.push(
-        issueAt(
-          doc,
-          fragment.self,
-          `AlertPolicy ${fragment.service} is defined twice: here and at ${where(first.doc, first.self)}`,
-        ),
-      );
-      continue;
-    }
-    declared.set(fragment.service, {
-      ref: refOf(fragment.service),
-      doc,
-      self: fragment.self,
-      service: fragment.service,
-      policy: fragment.policy,
-    });
-  }
-  if (issues.length > 0) throw manifestError(issues);
-  return declared;
-}
-
-/** The catalog's services once this apply is done (the catalog handler runs first). */
-async function finalServices(
-  executor: Executor,
-  catalog: AlertPolicyHandlerDeps['catalog'],
-  context: HandlerContext | undefined,
-  options: PlanOptions,
-): Promise<Set<string>> {
-  const current = (await catalog.snapshot(executor)).entities.filter((e) => e.kind === 'service');
-  const declared = context
-    ? desiredCatalog(context.fragmentsOf(CATALOG_HANDLER), options.source).entities.filter((e) => e.kind === 'service')
-    : [];
-  const names = new Set(declared.map((e) => e.name));
-  for (const e of current) {
-    const pruned = options.prune && e.source === options.source && !names.has(e.name);
-    if (!pruned) names.add(e.name);
-  }
-  return names;
+  return assembleOnce(
+    fragments,
+    (service) => `AlertPolicy ${service}`,
+    (f) => f.service,
+    (f, doc) => ({ ref: refOf(f.service), doc, self: f.self, service: f.service, policy: f.policy }),
+  );
 }
 
 function check(declared: ReadonlyMap<string, Declared>, services: ReadonlySet<string>): FieldIssue[] {
   const issues: FieldIssue[] = [];
   for (const d of declared.values()) {
-    if (!services.has(d.service)) {
-      issues.push(
-        issueAt(
-          d.doc,
-          d.self,
-          `${d.ref}: service "${d.service}" is not in the catalog; add it there (a vigil.dev/v1 Service or a Backstage Component), in these manifests or before`,
-        ),
-      );
-    }
+    if (!services.has(d.service)) issues.push(issueAt(d.doc, d.self, `${d.ref}: ${missingService(d.service)}`));
   }
   return issues;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Diffing
-
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function stable(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stable);
-  if (!isPlain(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) if (value[key] !== undefined) out[key] = stable(value[key]);
-  return out;
-}
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(stable(a)) === JSON.stringify(stable(b));
-
-function fieldChanges(before: unknown, after: unknown, prefix: string, out: FieldChange[]): FieldChange[] {
-  if (isPlain(before) && isPlain(after)) {
-    for (const key of [...new Set([...Object.keys(after), ...Object.keys(before)])]) {
-      fieldChanges(before[key], after[key], prefix ? `${prefix}.${key}` : key, out);
-    }
-  } else if (!same(before, after)) {
-    out.push({ field: prefix, from: before ?? null, to: after ?? null });
-  }
-  return out;
 }
 
 interface Diffed {
@@ -162,7 +87,7 @@ function diff(current: readonly StoredAlertPolicy[], declared: ReadonlyMap<strin
       writes.push(d);
       continue;
     }
-    const fields = fieldChanges(before.policy, d.policy, '', []);
+    const fields = fieldChanges(before.policy, d.policy);
     if (before.source !== options.source) fields.push({ field: 'source', from: before.source, to: options.source });
     if (fields.length === 0) {
       plan.unchanged.push(d.ref);

@@ -4,12 +4,11 @@ import type { Principal } from '../auth/principal.ts';
 import type { CatalogState } from '../catalog/index.ts';
 import { type FieldIssue, InputError } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
-import { desiredCatalog } from './catalog.handler.ts';
-import { CATALOG_HANDLER, VIGIL_V1 } from './catalog.kinds.ts';
+import { VIGIL_V1 } from './catalog.kinds.ts';
+import { assembleOnce, byName, fieldChanges, finalServices, missingService } from './handler-kit.ts';
 import { INTEGRATION_HANDLER, type IntegrationFragment, pathOf } from './integration.kinds.ts';
 import type {
   ExportedDocument,
-  FieldChange,
   HandlerApplied,
   HandlerContext,
   HandlerPlan,
@@ -49,58 +48,25 @@ interface Declared {
 }
 
 const refOf = (name: string): string => `integration:${name}`;
-const where = (doc: ManifestDocument, at: FieldPath): string => `${doc.file}:${doc.lineOf(at)}`;
-const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 function assemble(fragments: ReadonlyArray<Located<IntegrationFragment>>): Map<string, Declared> {
-  const issues: FieldIssue[] = [];
-  const declared = new Map<string, Declared>();
-  for (const { fragment, doc } of fragments) {
-    const name = fragment.desired.name;
-    const first = declared.get(name);
-    if (first) {
-      issues.push(
-        issueAt(doc, fragment.self, `Integration ${name} is defined twice: here and at ${where(first.doc, first.self)}`),
-      );
-      continue;
-    }
-    declared.set(name, { ref: refOf(name), doc, self: fragment.self, desired: fragment.desired });
-  }
-  if (issues.length > 0) throw manifestError(issues);
-  return declared;
-}
-
-/** The catalog's services once this apply is done (the catalog handler runs first). */
-async function finalServices(
-  executor: Executor,
-  catalog: IntegrationHandlerDeps['catalog'],
-  context: HandlerContext | undefined,
-  options: PlanOptions,
-): Promise<Set<string>> {
-  const current = (await catalog.snapshot(executor)).entities.filter((e) => e.kind === 'service');
-  const declared = context
-    ? desiredCatalog(context.fragmentsOf(CATALOG_HANDLER), options.source).entities.filter((e) => e.kind === 'service')
-    : [];
-  const names = new Set(declared.map((e) => e.name));
-  for (const e of current) {
-    const pruned = options.prune && e.source === options.source && !names.has(e.name);
-    if (!pruned) names.add(e.name);
-  }
-  return names;
+  return assembleOnce(
+    fragments,
+    (name) => `Integration ${name}`,
+    (f) => f.desired.name,
+    (f, doc) => ({ ref: refOf(f.desired.name), doc, self: f.self, desired: f.desired }),
+  );
 }
 
 /** What storage would refuse, found in a plan too: unknown services, and a changed type. */
 function check(declared: ReadonlyMap<string, Declared>, services: ReadonlySet<string>, current: readonly StoredIntegration[]) {
   const issues: FieldIssue[] = [];
   const stored = new Map(current.map((i) => [i.name, i]));
-  const missing = (name: string) =>
-    `service "${name}" is not in the catalog; add it there (a vigil.dev/v1 Service or a Backstage Component), in these manifests or before`;
   for (const d of declared.values()) {
     if (!services.has(d.desired.service))
-      issues.push(issueAt(d.doc, ['spec', 'service'], `${d.ref}: ${missing(d.desired.service)}`));
+      issues.push(issueAt(d.doc, ['spec', 'service'], `${d.ref}: ${missingService(d.desired.service)}`));
     for (const [i, route] of (d.desired.config.routes ?? []).entries()) {
       if (!services.has(route.service))
-        issues.push(issueAt(d.doc, ['spec', 'routes', i, 'service'], `${d.ref}: ${missing(route.service)}`));
+        issues.push(issueAt(d.doc, ['spec', 'routes', i, 'service'], `${d.ref}: ${missingService(route.service)}`));
     }
     const before = stored.get(d.desired.name);
     if (before && !before.revoked && before.type !== d.desired.type) {
@@ -131,18 +97,6 @@ function locate(declared: ReadonlyMap<string, Declared>, issue: FieldIssue): Fie
 // ---------------------------------------------------------------------------------------------
 // Diffing
 
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function stable(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stable);
-  if (!isPlain(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) if (value[key] !== undefined) out[key] = stable(value[key]);
-  return out;
-}
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(stable(a)) === JSON.stringify(stable(b));
-
 /** The fields a document writes, as one flat object to diff. */
 function comparable(i: DesiredIntegration): Record<string, unknown> {
   return {
@@ -152,17 +106,6 @@ function comparable(i: DesiredIntegration): Record<string, unknown> {
     mapping: i.config.mapping ?? null,
     routes: i.config.routes ?? null,
   };
-}
-
-function fieldChanges(before: unknown, after: unknown, prefix: string, out: FieldChange[]): FieldChange[] {
-  if (isPlain(before) && isPlain(after)) {
-    for (const key of [...new Set([...Object.keys(after), ...Object.keys(before)])]) {
-      fieldChanges(before[key], after[key], prefix ? `${prefix}.${key}` : key, out);
-    }
-  } else if (!same(before, after)) {
-    out.push({ field: prefix, from: before ?? null, to: after ?? null });
-  }
-  return out;
 }
 
 function diff(current: readonly StoredIntegration[], declared: ReadonlyMap<string, Declared>, options: PlanOptions): HandlerPlan {
@@ -176,7 +119,7 @@ function diff(current: readonly StoredIntegration[], declared: ReadonlyMap<strin
       plan.changes.push({ action: 'create', ref: d.ref, fields: [], ...place });
       continue;
     }
-    const fields = fieldChanges(comparable(before), comparable(d.desired), '', []);
+    const fields = fieldChanges(comparable(before), comparable(d.desired));
     if (before.source !== options.source) fields.push({ field: 'source', from: before.source, to: options.source });
     if (fields.length === 0) plan.unchanged.push(d.ref);
     else if (fields.length === 1 && fields[0]?.field === 'source')

@@ -4,17 +4,9 @@ import type { CatalogState } from '../catalog/index.ts';
 import { type FieldIssue, InputError } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import { ProbeSpec } from '../probes/probe.model.ts';
-import { desiredCatalog } from './catalog.handler.ts';
-import { CATALOG_HANDLER, VIGIL_V1 } from './catalog.kinds.ts';
-import type {
-  ExportedDocument,
-  FieldChange,
-  HandlerContext,
-  HandlerPlan,
-  Located,
-  ManifestHandler,
-  PlanOptions,
-} from './kinds.ts';
+import { VIGIL_V1 } from './catalog.kinds.ts';
+import { assembleOnce, byName, fieldChanges, finalServices, isPlain, missingService, same } from './handler-kit.ts';
+import type { ExportedDocument, HandlerContext, HandlerPlan, Located, ManifestHandler, PlanOptions } from './kinds.ts';
 import { type FieldPath, issueAt, type ManifestDocument, manifestError } from './parse.ts';
 import { PROBE_HANDLER, type ProbeFragment, probeFieldPath } from './probe.kinds.ts';
 
@@ -57,49 +49,18 @@ interface Declared {
 }
 
 const refOf = (name: string): string => `probe:${name}`;
-const where = (doc: ManifestDocument, at: FieldPath): string => `${doc.file}:${doc.lineOf(at)}`;
-const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 // ---------------------------------------------------------------------------------------------
 // Assembly and checks
 
 /** The desired probes by name; a name declared twice is reported at the second place. */
 function assemble(fragments: ReadonlyArray<Located<ProbeFragment>>): Map<string, Declared> {
-  const issues: FieldIssue[] = [];
-  const declared = new Map<string, Declared>();
-  for (const { fragment, doc } of fragments) {
-    const name = fragment.spec.name;
-    const first = declared.get(name);
-    if (first) {
-      issues.push(issueAt(doc, fragment.self, `Probe ${name} is defined twice: here and at ${where(first.doc, first.self)}`));
-      continue;
-    }
-    declared.set(name, { ref: refOf(name), doc, self: fragment.self, spec: fragment.spec });
-  }
-  if (issues.length > 0) throw manifestError(issues);
-  return declared;
-}
-
-/**
- * The catalog's services once this apply is done. The catalog handler runs first, so within an
- * apply the snapshot already holds them; a plan adds what the same manifests declare.
- */
-async function finalServices(
-  executor: Executor,
-  catalog: ProbeHandlerDeps['catalog'],
-  context: HandlerContext | undefined,
-  options: PlanOptions,
-): Promise<Set<string>> {
-  const current = (await catalog.snapshot(executor)).entities.filter((e) => e.kind === 'service');
-  const declared = context
-    ? desiredCatalog(context.fragmentsOf(CATALOG_HANDLER), options.source).entities.filter((e) => e.kind === 'service')
-    : [];
-  const names = new Set(declared.map((e) => e.name));
-  for (const e of current) {
-    const pruned = options.prune && e.source === options.source && !names.has(e.name);
-    if (!pruned) names.add(e.name);
-  }
-  return names;
+  return assembleOnce(
+    fragments,
+    (name) => `Probe ${name}`,
+    (f) => f.spec.name,
+    (f, doc) => ({ ref: refOf(f.spec.name), doc, self: f.self, spec: f.spec }),
+  );
 }
 
 /** Declared probes must name a service the catalog has once the apply is done. */
@@ -107,13 +68,7 @@ function checkServices(declared: ReadonlyMap<string, Declared>, services: Readon
   const issues: FieldIssue[] = [];
   for (const d of declared.values()) {
     if (services.has(d.spec.service)) continue;
-    issues.push(
-      issueAt(
-        d.doc,
-        ['spec', 'service'],
-        `${d.ref}: service "${d.spec.service}" is not in the catalog; add it there (a vigil.dev/v1 Service or a Backstage Component), in these manifests or before`,
-      ),
-    );
+    issues.push(issueAt(d.doc, ['spec', 'service'], `${d.ref}: ${missingService(d.spec.service)}`));
   }
   return issues;
 }
@@ -148,37 +103,10 @@ function locate(declared: ReadonlyMap<string, Declared>, desired: readonly Probe
 // ---------------------------------------------------------------------------------------------
 // Diffing against what is stored, both sides in the model's normal form
 
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** JSON with keys sorted, so that key order never reads as a difference. */
-function stable(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stable);
-  if (!isPlain(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) if (value[key] !== undefined) out[key] = stable(value[key]);
-  return out;
-}
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(stable(a)) === JSON.stringify(stable(b));
-
 /** A stored spec with the model's defaults filled in, as a desired one has them. */
 function normal(spec: ProbeSpec): ProbeSpec {
   const parsed = ProbeSpec.safeParse(spec);
   return parsed.success ? parsed.data : spec;
-}
-
-/** Changed fields, nested sections field by field (`http.url`), stored value first. */
-function fieldChanges(before: unknown, after: unknown, prefix: string, out: FieldChange[]): FieldChange[] {
-  if (isPlain(before) && isPlain(after)) {
-    const keys = [...new Set([...Object.keys(after), ...Object.keys(before)])];
-    for (const key of keys) {
-      if (prefix === '' && key === 'name') continue;
-      fieldChanges(before[key], after[key], prefix ? `${prefix}.${key}` : key, out);
-    }
-  } else if (!same(before, after)) {
-    out.push({ field: prefix, from: before ?? null, to: after ?? null });
-  }
-  return out;
 }
 
 /** Like the catalog's and the SLOs': a difference in source alone is an adopt, not drift. */
@@ -192,7 +120,7 @@ function diff(current: readonly StoredProbe[], declared: ReadonlyMap<string, Dec
       plan.changes.push({ action: 'create', ref: d.ref, fields: [], ...place });
       continue;
     }
-    const fields = fieldChanges(normal(before.spec), d.spec, '', []);
+    const fields = fieldChanges(normal(before.spec), d.spec, ['name']);
     if (before.source !== options.source) fields.push({ field: 'source', from: before.source, to: options.source });
     if (fields.length === 0) plan.unchanged.push(d.ref);
     else if (fields.length === 1 && fields[0]?.field === 'source')

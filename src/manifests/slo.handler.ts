@@ -16,8 +16,8 @@ import {
 } from '../slo/slo.model.ts';
 import { normalizeSloState, type SloService, type SloState } from '../slo/slo.service.ts';
 import { registerAlertPolicyKinds } from './alert-policy.kinds.ts';
-import { desiredCatalog } from './catalog.handler.ts';
-import { CATALOG_HANDLER, registerCatalogKinds } from './catalog.kinds.ts';
+import { registerCatalogKinds } from './catalog.kinds.ts';
+import { finalServices, same } from './handler-kit.ts';
 import { registerIntegrationKinds } from './integration.kinds.ts';
 import type { FieldChange, HandlerContext, HandlerPlan, Located, ManifestHandler, PlanOptions } from './kinds.ts';
 import { KindRegistry } from './kinds.ts';
@@ -443,7 +443,7 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
     const first = sliDocs.get(placed.value.name);
     if (first) {
       // The same SLI written inline in several SLOs (or inline and on its own) is fine when it says the same.
-      if (JSON.stringify(stable(first.spec)) !== JSON.stringify(stable(spec))) {
+      if (!same(first.spec, spec)) {
         issues.push(
           issueAt(
             placed.doc,
@@ -600,19 +600,6 @@ function assemble(located: ReadonlyArray<Located<SloFragment>>, known: Known): A
   if (issues.length > 0) throw manifestError(issues);
   return { objects, declared, services };
 }
-
-/** Objects with their keys sorted, so two specs compare equal whatever order their fields were written in. */
-function stable(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stable);
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) out[key] = stable((value as Record<string, unknown>)[key]);
-    return out;
-  }
-  return value;
-}
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(stable(a)) === JSON.stringify(stable(b));
 
 // References: every name must exist once the apply is done (the same check `applyDesired` makes,
 // so that `plan` fails where `apply` would).
@@ -856,28 +843,6 @@ export interface SloHandlerDeps {
 
 function knownOf(state: SloState): Known {
   return { dataSources: new Set(state.dataSources.map((d) => d.name)), slis: new Map(state.slis.map((s) => [s.name, s])) };
-}
-
-/**
- * The catalog's services once this apply is done. The catalog handler runs first, so within an
- * apply the snapshot already holds them; a plan adds what the same manifests declare.
- */
-async function finalServices(
-  executor: Executor,
-  catalog: SloHandlerDeps['catalog'],
-  context: HandlerContext | undefined,
-  options: PlanOptions,
-): Promise<Set<string>> {
-  const current = (await catalog.snapshot(executor)).entities.filter((e) => e.kind === 'service');
-  const declared = context
-    ? desiredCatalog(context.fragmentsOf(CATALOG_HANDLER), options.source).entities.filter((e) => e.kind === 'service')
-    : [];
-  const names = new Set(declared.map((e) => e.name));
-  for (const e of current) {
-    const pruned = options.prune && e.source === options.source && !names.has(e.name);
-    if (!pruned) names.add(e.name);
-  }
-  return names;
 }
 
 interface Prepared {
