@@ -17,6 +17,7 @@ import { useApi } from '../api.ts';
 import { EntityLink } from '../components/badges.tsx';
 import { LiveIndicator } from '../components/live.tsx';
 import { Pagination } from '../components/Pagination.tsx';
+import { StatusChips } from '../components/StatusChips.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../components/status.tsx';
 import { plural } from '../format.ts';
 import { useJournalRefresh } from '../live.ts';
@@ -287,32 +288,22 @@ function StatusCounts({
   current: StatusFilter;
   onPick: (status: StatusFilter) => void;
 }) {
-  const open = counts.triggered + counts.acknowledged;
   return (
-    <div className="probe-counts alert-counts">
-      <p className="probe-counts-total">
-        <strong>{open}</strong> open
-      </p>
-      <ul aria-label="Filter by status">
-        {ALERT_STATUSES.map((s) => {
-          const pressed = current === s;
-          return (
-            <li key={s}>
-              <button
-                type="button"
-                className={`chip status-chip${counts[s] === 0 ? ' status-chip-zero' : ''}`}
-                aria-pressed={pressed}
-                data-status={s}
-                onClick={() => onPick(pressed ? 'open' : s)}
-                title={pressed ? 'Show open alerts' : `Show only ${ALERT_STATUS_LABELS[s].toLowerCase()} alerts`}
-              >
-                <AlertStatusPill status={s} /> <strong className="status-chip-count">{counts[s]}</strong>
-              </button>
-            </li>
-          );
-        })}
-      </ul>
-    </div>
+    <StatusChips
+      className="alert-counts"
+      statuses={ALERT_STATUSES}
+      counts={counts}
+      current={current}
+      cleared="open"
+      total={
+        <>
+          <strong>{counts.triggered + counts.acknowledged}</strong> open
+        </>
+      }
+      pill={(s) => <AlertStatusPill status={s} />}
+      titleOf={(s, pressed) => (pressed ? 'Show open alerts' : `Show only ${ALERT_STATUS_LABELS[s].toLowerCase()} alerts`)}
+      onPick={(s) => onPick(s as StatusFilter)}
+    />
   );
 }
 

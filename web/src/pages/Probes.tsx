@@ -4,6 +4,7 @@ import { EntityLink } from '../components/badges.tsx';
 import { LiveIndicator } from '../components/live.tsx';
 import { Pagination } from '../components/Pagination.tsx';
 import { CheckOutcome, ProbeStatusPill, ProbeTypeBadge, Since, UptimeMini } from '../components/ProbeStatus.tsx';
+import { StatusChips } from '../components/StatusChips.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../components/status.tsx';
 import { useJournalRefresh } from '../live.ts';
 import {
@@ -99,7 +100,7 @@ export function ProbesPage() {
         <NoProbes />
       ) : (
         <>
-          {counts && <StatusChips counts={counts} current={filters.status} onPick={(s) => setFilter('status', s)} />}
+          {counts && <ProbeStatusChips counts={counts} current={filters.status} onPick={(s) => setFilter('status', s)} />}
           <search aria-label="Probes">
             <form className="filters" onSubmit={submit}>
               <div className="field field-grow">
@@ -181,7 +182,7 @@ export function ProbesPage() {
   );
 }
 
-function StatusChips({
+function ProbeStatusChips({
   counts,
   current,
   onPick,
@@ -192,30 +193,21 @@ function StatusChips({
 }) {
   const total = PROBE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
   return (
-    <div className="probe-counts">
-      <p className="probe-counts-total">
-        <strong>{total}</strong> {total === 1 ? 'probe' : 'probes'}
-      </p>
-      <ul aria-label="Filter by status">
-        {PROBE_STATUSES.map((s: ProbeStatus) => {
-          const pressed = current === s;
-          return (
-            <li key={s}>
-              <button
-                type="button"
-                className={`chip status-chip status-chip-${s}${counts[s] === 0 ? ' status-chip-zero' : ''}`}
-                aria-pressed={pressed}
-                data-status={s}
-                onClick={() => onPick(pressed ? '' : s)}
-                title={pressed ? 'Show every status' : `Show only ${STATUS_LABELS[s].toLowerCase()} probes`}
-              >
-                <ProbeStatusPill status={s} /> <strong className="status-chip-count">{counts[s]}</strong>
-              </button>
-            </li>
-          );
-        })}
-      </ul>
-    </div>
+    <StatusChips
+      statuses={PROBE_STATUSES}
+      counts={counts}
+      current={current}
+      cleared=""
+      total={
+        <>
+          <strong>{total}</strong> {total === 1 ? 'probe' : 'probes'}
+        </>
+      }
+      pill={(s: ProbeStatus) => <ProbeStatusPill status={s} />}
+      chipClass={(s) => `status-chip-${s}`}
+      titleOf={(s, pressed) => (pressed ? 'Show every status' : `Show only ${STATUS_LABELS[s].toLowerCase()} probes`)}
+      onPick={onPick}
+    />
   );
 }
 
