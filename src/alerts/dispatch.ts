@@ -352,11 +352,17 @@ export class Dispatcher {
    * next flush).
    */
   async #uninhibit(trx: Executor, ctx: DispatchContext, source: AlertRow, now: number): Promise<void> {
+    // Only an alert some rule takes as a source can have muted anything (most resolutions).
+    const policy = await this.policyOf(trx, ctx, source.service_id);
+    const labels = matchLabels(source, await this.serviceName(trx, ctx, source.service_id));
+    if (!policy.inhibitRules.some((r) => matches(r.sourceMatchers, labels))) return;
+    // Inhibition is judged among one service's open alerts, so the alerts it muted are that service's.
     const muted = await trx
       .selectFrom('alerts')
       .selectAll()
-      .where('suppressed_by', '=', `inhibited:${source.id}`)
+      .where('service_id', '=', source.service_id)
       .where('status', '<>', 'resolved')
+      .where('suppressed_by', '=', `inhibited:${source.id}`)
       .execute();
     for (const p of ctx.pending?.values() ?? []) {
       if (p.suppressed_by === `inhibited:${source.id}` && p.status !== 'resolved') muted.push(p);
