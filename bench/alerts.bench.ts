@@ -30,7 +30,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { verifyWebhookSignature } from '../src/alerts/channels/index.ts';
@@ -113,6 +113,23 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** CPU seconds every PostgreSQL server process has used so far (0 where there is none). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
 function rssBytes(pid: number): number {
   try {
     const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -132,6 +149,8 @@ interface Throughput {
   coreShare: number;
   /** Share of one core the bench process (load generator) used, warm-up and window. */
   generatorShare: number;
+  /** Share of one core PostgreSQL's server processes used during the window (0 on SQLite). */
+  databaseShare: number;
 }
 
 interface Latency {
@@ -146,6 +165,8 @@ interface Latency {
   drainSeconds: number;
   deliveredPerSecond: number;
   coreShare: number;
+  /** Share of one core PostgreSQL's server processes used while sending (0 on SQLite). */
+  databaseShare: number;
 }
 
 interface SystemFigures {
@@ -172,12 +193,15 @@ async function measureThroughput(
     const own0 = process.cpuUsage();
     const t0 = performance.now();
     let cpuWindowStart = Number.NaN;
+    let dbWindowStart = Number.NaN;
     const markWindow = setTimeout(() => {
       cpuWindowStart = cpuSeconds(pid);
+      dbWindowStart = postgresCpuSeconds();
     }, ctx.warmupSeconds * 1000);
     const result = await closedLoop(pool, sender, opts.connections, ctx.warmupSeconds, ctx.durationSeconds, counter);
     clearTimeout(markWindow);
     const cpu1 = cpuSeconds(pid);
+    const databaseShare = (postgresCpuSeconds() - dbWindowStart) / ctx.durationSeconds;
     const own = process.cpuUsage(own0);
     const wall = (performance.now() - t0) / 1000;
     const generatorShare = (own.user + own.system) / 1e6 / wall;
@@ -187,9 +211,10 @@ async function measureThroughput(
     const coreShare = Number.isFinite(cpuWindowStart) ? (cpu1 - cpuWindowStart) / ctx.durationSeconds : (cpu1 - cpu0) / wall;
     ctx.log(
       `${label}: ${count(result.perSecond)} events/s with ${opts.connections} connections, p50 ${fmt(summarize(result.latencies).p50)} ms, ` +
-        `server ${(coreShare * 100).toFixed(0)}% of a core, load generator ${(generatorShare * 100).toFixed(0)}%`,
+        `server ${(coreShare * 100).toFixed(0)}% of a core, load generator ${(generatorShare * 100).toFixed(0)}%, ` +
+        `PostgreSQL ${(databaseShare * 100).toFixed(0)}%`,
     );
-    return { result, cpuPer1000: ((cpu1 - cpu0) / result.acceptedAll) * 1000, coreShare, generatorShare };
+    return { result, cpuPer1000: ((cpu1 - cpu0) / result.acceptedAll) * 1000, coreShare, generatorShare, databaseShare };
   } finally {
     await pool.close();
   }
@@ -208,13 +233,17 @@ async function measureLatency(
   const pool = newPool(origin, opts.connections);
   try {
     let cpuWindowStart = Number.NaN;
+    let dbWindowStart = Number.NaN;
     const markWindow = setTimeout(() => {
       cpuWindowStart = cpuSeconds(pid);
+      dbWindowStart = postgresCpuSeconds();
     }, ctx.warmupSeconds * 1000);
     const windowStart = performance.now() + ctx.warmupSeconds * 1000;
     const open = await openLoop(pool, sender, opts.rate, ctx.warmupSeconds, ctx.durationSeconds, counter, DELIVERY_GRACE_MS);
     clearTimeout(markWindow);
-    const coreShare = (cpuSeconds(pid) - cpuWindowStart) / ((performance.now() - windowStart) / 1000);
+    const windowSeconds = (performance.now() - windowStart) / 1000;
+    const coreShare = (cpuSeconds(pid) - cpuWindowStart) / windowSeconds;
+    const databaseShare = (postgresCpuSeconds() - dbWindowStart) / windowSeconds;
     if (open.failures > 0 && open.firstFailure?.startsWith('HTTP 4') && !open.firstFailure.startsWith('HTTP 429')) {
       throw new Error(`${label}: ${open.failures} of the measured events were refused; the first: ${open.firstFailure}`);
     }
@@ -239,7 +268,8 @@ async function measureLatency(
     const s = summarize(fromSend);
     ctx.log(
       `${label}: ${count(open.sent)} events at ${opts.rate}/s, ${count(delivered)} notified; sent → webhook p50 ${fmt(s.p50)} ms, ` +
-        `p99 ${fmt(s.p99)} ms${missingKeys.length ? `, ${count(missingKeys.length)} missing after ${DELIVERY_GRACE_MS / 1000} s` : ''}`,
+        `p99 ${fmt(s.p99)} ms${missingKeys.length ? `, ${count(missingKeys.length)} missing after ${DELIVERY_GRACE_MS / 1000} s` : ''}; ` +
+        `server ${(coreShare * 100).toFixed(0)}% of a core, PostgreSQL ${(databaseShare * 100).toFixed(0)}%`,
     );
     return {
       open,
@@ -250,6 +280,7 @@ async function measureLatency(
       drainSeconds,
       deliveredPerSecond: delivered / Math.max(0.001, (lastArrival - firstArrival) / 1000),
       coreShare,
+      databaseShare,
     };
   } finally {
     // Requests an overloaded server has not answered yet are abandoned, not awaited.
@@ -631,7 +662,8 @@ export async function run(ctx: BenchContext): Promise<BenchReport> {
     notes.push(
       `Target ingestion ≥ ${count(THROUGHPUT_TARGET)} events/s — ${f.backend}: ${count(t.result.perSecond)} events/s with ${t.result.connections} connections ` +
         `(p50 ${fmt(summarize(t.result.latencies).p50)} ms, p99 ${fmt(summarize(t.result.latencies).p99)} ms per request; the server used ` +
-        `${(t.coreShare * 100).toFixed(0)}% of a core, ${t.cpuPer1000.toFixed(3)} CPU s per 1,000 events; the load generator ${(t.generatorShare * 100).toFixed(0)}%): **${t.result.perSecond >= THROUGHPUT_TARGET ? 'pass' : 'FAIL'}**.`,
+        `${(t.coreShare * 100).toFixed(0)}% of a core, ${t.cpuPer1000.toFixed(3)} CPU s per 1,000 events; the load generator ${(t.generatorShare * 100).toFixed(0)}%` +
+        `${f.backend === 'PostgreSQL' ? `; PostgreSQL's processes ${(t.databaseShare * 100).toFixed(0)}%` : ''}): **${t.result.perSecond >= THROUGHPUT_TARGET ? 'pass' : 'FAIL'}**.`,
     );
   }
   for (const f of figures.filter((x) => x.system === 'Vigil')) {
@@ -654,7 +686,8 @@ export async function run(ctx: BenchContext): Promise<BenchReport> {
     notes.push(
       `${f.label} at ${count(opts.rate)} events/s: response (${f.system === 'Vigil' ? '202' : '200'}) p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms${unanswered}; ` +
         `response → webhook p50 ${fmt(a.p50)} ms, p99 ${fmt(a.p99)} ms; the last notification came ${l.drainSeconds.toFixed(1)} s after the last send; ` +
-        `server ${(l.coreShare * 100).toFixed(0)}% of a core while sending; RSS at the end ${(f.rss / 1024 ** 2).toFixed(0)} MiB.`,
+        `server ${(l.coreShare * 100).toFixed(0)}% of a core while sending` +
+        `${f.backend === 'PostgreSQL' ? ` (PostgreSQL's processes ${(l.databaseShare * 100).toFixed(0)}%)` : ''}; RSS at the end ${(f.rss / 1024 ** 2).toFixed(0)} MiB.`,
     );
   }
   if (receiver.rejected > 0 || receiver.duplicates > 0) {

@@ -3,7 +3,7 @@ import { assertCanWriteOwned, type Principal } from '../auth/principal.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConflictError, type FieldIssue, InputError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
-import { type Db, type Executor, isUniqueViolation } from '../db/database.ts';
+import { type Db, type Executor, isUniqueViolation, PRIORITY_CONNECTIONS } from '../db/database.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
 import type { Journal } from '../journal/journal.ts';
 import { services as catalogServices } from '../slo/slo.store.ts';
@@ -131,6 +131,12 @@ interface Pending {
 /** A batch's bulk insert met an alert another replica opened meanwhile; the batch is applied again one by one. */
 class BulkConflict extends Error {}
 
+/** PostgreSQL rolled the transaction back for a deadlock or a serialization failure: run it again. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 const openKey = (serviceId: string, dedupKey: string): string => `${serviceId}\u0000${dedupKey}`;
 
 /** Parsed integration configs, per cached row, so routing rules compile once. */
@@ -155,7 +161,12 @@ export class AlertService {
   #queue: Pending[] = [];
   #timer: NodeJS.Timeout | null = null;
   /** Batches commit one after another, so each key's events apply in the order received. */
-  #chain: Promise<void> = Promise.resolve();
+  /** Batches in flight, and how many events of each dedup key they hold. */
+  #inFlight = 0;
+  readonly #busy = new Map<string, number>();
+  readonly #maxInFlight: number;
+  /** Resolved when nothing is queued or in flight (for {@link drain}). */
+  readonly #idle: Array<() => void> = [];
 
   /**
    * With `jobs`, every alert that is triggered, acknowledged or resolved enqueues one
@@ -166,6 +177,7 @@ export class AlertService {
     this.#clock = deps.clock;
     this.#journal = deps.journal;
     this.#jobs = deps.jobs ?? null;
+    this.#maxInFlight = deps.db.dialect === 'postgres' ? PRIORITY_CONNECTIONS : 1;
     this.#dispatch = new Dispatcher({ db: deps.db, clock: deps.clock, journal: deps.journal, jobs: this.#jobs });
   }
 
@@ -574,35 +586,71 @@ export class AlertService {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      if (this.#queue.length === 0) return;
-      // The batch is taken when the previous one has committed, not now: everything that
-      // arrived meanwhile goes into one transaction (group commit), so a slow commit makes the
-      // next batch bigger rather than the queue of batches longer.
-      this.#chain = this.#chain.then(() => {
-        const batch = this.#queue.splice(0, BATCH_MAX);
-        if (this.#queue.length > 0) this.#flushSoon(0);
-        return batch.length > 0 ? this.#apply(batch) : undefined;
-      });
+      this.#pump();
     }, ms);
+  }
+
+  /**
+   * Starts batches while transactions are free (group commit): each takes everything queued
+   * then, so a slow commit makes the next batch bigger rather than the queue of batches
+   * longer. Batches run side by side (on PostgreSQL) only with different dedup keys, and an
+   * event waits while an earlier event of its key is queued or in flight: each key's events
+   * apply one after another, in the order they arrived.
+   */
+  #pump(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+      const batch: Pending[] = [];
+      const rest: Pending[] = [];
+      const held = new Set<string>();
+      for (const item of this.#queue) {
+        const key = item.event.dedupKey;
+        if (batch.length < BATCH_MAX && !this.#busy.has(key) && !held.has(key)) batch.push(item);
+        else {
+          rest.push(item);
+          held.add(key);
+        }
+      }
+      this.#queue = rest;
+      if (batch.length === 0) return;
+      this.#inFlight++;
+      for (const item of batch) this.#busy.set(item.event.dedupKey, (this.#busy.get(item.event.dedupKey) ?? 0) + 1);
+      void this.#apply(batch).finally(() => {
+        this.#inFlight--;
+        for (const item of batch) {
+          const key = item.event.dedupKey;
+          const n = (this.#busy.get(key) ?? 1) - 1;
+          if (n > 0) this.#busy.set(key, n);
+          else this.#busy.delete(key);
+        }
+        this.#pump();
+        if (this.#inFlight === 0 && this.#queue.length === 0) for (const done of this.#idle.splice(0)) done();
+      });
+    }
   }
 
   /** Waits until every event handed in so far is committed. */
   async drain(): Promise<void> {
-    if (this.#queue.length > 0) this.#flushSoon(0);
-    await new Promise((resolve) => setImmediate(resolve));
-    await this.#chain;
+    while (this.#queue.length > 0 || this.#inFlight > 0) {
+      const idle = new Promise<void>((resolve) => this.#idle.push(resolve));
+      this.#pump();
+      await idle;
+    }
   }
 
   async #apply(batch: Pending[]): Promise<void> {
     try {
-      let result: { out: Array<string | null>; notified: boolean };
-      try {
-        result = await this.#applyBatch(batch, true);
-      } catch (error) {
-        if (!(error instanceof BulkConflict)) throw error;
-        // Another replica opened one of these keys while the batch ran: apply it again, one
-        // insert at a time, so that event joins the other replica's alert.
-        result = await this.#applyBatch(batch, false);
+      let result: { out: Array<string | null>; notified: boolean } | null = null;
+      for (let attempt = 1; result === null; attempt++) {
+        try {
+          result = await this.#applyBatch(batch, true);
+        } catch (error) {
+          if (error instanceof BulkConflict) {
+            // Another replica opened one of these keys while the batch ran: apply it again, one
+            // insert at a time, so that event joins the other replica's alert.
+            result = await this.#applyBatch(batch, false);
+          } else if (attempt < 3 && isTransient(error)) {
+          } else throw error;
+        }
       }
       // Only a batch that queued notifications needs the workers now.
       if (result.notified) this.#jobs?.wake();
@@ -620,7 +668,7 @@ export class AlertService {
    * just opened, the transaction is rolled back with {@link BulkConflict}.
    */
   async #applyBatch(batch: Pending[], bulk: boolean): Promise<{ out: Array<string | null>; notified: boolean }> {
-    return this.#db.kysely.transaction().execute(async (trx) => {
+    return this.#db.priority.transaction().execute(async (trx) => {
       const out: Array<string | null> = [];
       const events: Parameters<typeof store.insertEvents>[1][number][] = [];
       const notify: DispatchContext = { journal: [], jobs: [], ...(bulk ? { pending: new Map() } : {}) };
@@ -904,13 +952,19 @@ export class AlertService {
   /** The alerts with these ids that exist, in the order given. */
   async getMany(ids: readonly string[]): Promise<AlertOut[]> {
     if (ids.length === 0) return [];
-    const rows = await this.#db.kysely
-      .selectFrom('alerts')
-      .selectAll()
-      .where('id', 'in', [...ids])
-      .execute();
-    const out = await this.#out(rows);
-    const byId = new Map(out.map((a) => [a.id, a]));
+    const byId = new Map<string, AlertOut>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.#db.kysely
+        .selectFrom('alerts')
+        .leftJoin('catalog_entities', 'catalog_entities.id', 'alerts.service_id')
+        .leftJoin('integrations', 'integrations.id', 'alerts.integration_id')
+        .selectAll('alerts')
+        .select(['catalog_entities.name as service_name', 'integrations.name as integration_name'])
+        .where('alerts.id', 'in', unique.slice(i, i + 500))
+        .execute();
+      for (const row of rows) byId.set(row.id, toOut(row, row.service_name ?? '', row.integration_name ?? null));
+    }
     return ids.map((id) => byId.get(id)).filter((a): a is AlertOut => a !== undefined);
   }
 

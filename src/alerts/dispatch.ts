@@ -73,7 +73,6 @@ export interface GroupNotifyPayload {
 
 /** Per transaction: what the pipeline reads once however many alerts change in it. */
 export interface DispatchContext {
-  routing?: Promise<TargetRouting>;
   hygiene?: Promise<HygieneSnapshot>;
   names?: Map<string, string>;
   ids?: Map<string, string | null>;
@@ -92,6 +91,13 @@ interface HygieneSnapshot {
   silences: Silence[];
   maintenance: Array<{ name: string; services: string[]; start: string; duration: string; rrule: string | null }>;
   policies: Map<string, AlertPolicy>;
+  routing: TargetRouting;
+}
+
+/** The generation of what {@link HygieneSnapshot} is made of; triggers bump it on every change. */
+async function configGeneration(ex: Executor): Promise<number> {
+  const row = await ex.selectFrom('alert_config_generation').select('generation').where('id', '=', 1).executeTakeFirst();
+  return Number(row?.generation ?? 0);
 }
 
 /** What the pipeline decided for a new alert. */
@@ -136,6 +142,8 @@ export class Dispatcher {
   readonly #journal: Journal;
   readonly #jobs: JobQueue | null;
   readonly #names = new Map<string, string>();
+  /** The last snapshot read, kept while the configuration's generation stays the same. */
+  #cached: { generation: number; snapshot: HygieneSnapshot } | null = null;
 
   constructor(deps: { db: Db; clock: Clock; journal: Journal; jobs: JobQueue | null }) {
     this.#db = deps.db;
@@ -196,30 +204,47 @@ export class Dispatcher {
     return (await this.#snapshot(trx, ctx)).policies.get(serviceId) ?? DEFAULT_ALERT_POLICY;
   }
 
+  /**
+   * Silences, maintenance windows, policies and targets, read once per transaction and kept
+   * across transactions until a change to any of them bumps the generation (one small read
+   * instead of four). Silences are kept until they end, not only while active: each use
+   * checks the time.
+   */
   #snapshot(trx: Executor, ctx: DispatchContext): Promise<HygieneSnapshot> {
     ctx.hygiene ??= (async () => {
-      const now = this.#clock.now();
-      const [silences, windows, policies] = await Promise.all([
-        loadLiveSilences(trx, now),
-        trx.selectFrom('maintenance_windows').select(['name', 'spec']).execute(),
-        loadPolicies(trx),
-      ]);
-      return {
-        silences,
-        maintenance: windows.map((w) => {
-          const spec = fromJson<Record<string, unknown>>(w.spec, {});
-          return {
-            name: w.name,
-            services: Array.isArray(spec.services) ? (spec.services as string[]) : [],
-            start: String(spec.start ?? ''),
-            duration: String(spec.duration ?? '0s'),
-            rrule: typeof spec.rrule === 'string' ? spec.rrule : null,
-          };
-        }),
-        policies,
-      };
+      const generation = await configGeneration(trx);
+      if (this.#cached?.generation === generation) return this.#cached.snapshot;
+      const snapshot = await this.#load(trx);
+      // Read after the generation, so at least as new as it: kept under it.
+      this.#cached = { generation, snapshot };
+      return snapshot;
     })();
     return ctx.hygiene;
+  }
+
+  async #load(trx: Executor): Promise<HygieneSnapshot> {
+    const now = this.#clock.now();
+    const [silences, windows, policies, routing] = await Promise.all([
+      loadLiveSilences(trx, now),
+      trx.selectFrom('maintenance_windows').select(['name', 'spec']).execute(),
+      loadPolicies(trx),
+      loadTargetRouting(trx),
+    ]);
+    return {
+      silences,
+      maintenance: windows.map((w) => {
+        const spec = fromJson<Record<string, unknown>>(w.spec, {});
+        return {
+          name: w.name,
+          services: Array.isArray(spec.services) ? (spec.services as string[]) : [],
+          start: String(spec.start ?? ''),
+          duration: String(spec.duration ?? '0s'),
+          rrule: typeof spec.rrule === 'string' ? spec.rrule : null,
+        };
+      }),
+      policies,
+      routing,
+    };
   }
 
   /** Decides a new alert's urgency, whether it is muted and why, and whether it waits. */
@@ -393,9 +418,9 @@ export class Dispatcher {
       if (verb !== 'acknowledged') await this.#file(trx, ctx, row, policy, now);
       return;
     }
-    ctx.routing ??= loadTargetRouting(trx);
+    const { routing } = await this.#snapshot(trx, ctx);
     const kind = `alert.${verb}` as const;
-    for (const targetId of targetsFor(await ctx.routing, row.service_id)) {
+    for (const targetId of targetsFor(routing, row.service_id)) {
       const spec = {
         kind: NOTIFY_JOB,
         payload: { alertId: row.id, targetId, kind },

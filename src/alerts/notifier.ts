@@ -1,9 +1,12 @@
+import type { Insertable } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { type Logger, silentLogger } from '../core/logger.ts';
+import { BatchLoader, BatchWriter } from '../db/coalesce.ts';
 import type { Db } from '../db/database.ts';
 import { fromJson } from '../db/json.ts';
+import type { NotificationAttemptsTable } from '../db/schema.ts';
 import { type Job, JobDeferral, JobFailure, type JobQueue } from '../jobs/jobs.ts';
 import type { AlertOut, AlertService } from './alert.service.ts';
 import {
@@ -92,6 +95,23 @@ export class Notifier {
   readonly #logger: Logger;
   readonly #smtpDefaults: SmtpSettings | undefined;
   readonly #timeoutMs: number | undefined;
+  /**
+   * The workers deliver many notifications at once; what each reads and writes goes in one
+   * statement per turn of the event loop instead of one each (targets, alerts, attempts).
+   */
+  readonly #targetLoader = new BatchLoader<string, TargetRow>((ids) => this.#targets.byIds(ids));
+  readonly #alertLoader = new BatchLoader<string, AlertOut>(
+    async (ids) => new Map((await this.#alerts.getMany(ids)).map((a) => [a.id, a])),
+  );
+  readonly #attempts = new BatchWriter<Insertable<NotificationAttemptsTable>>(async (rows) => {
+    for (let i = 0; i < rows.length; i += 200) {
+      await this.#db.kysely
+        .insertInto('notification_attempts')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    }
+    return undefined;
+  });
 
   constructor(deps: NotifierDeps) {
     this.#db = deps.db;
@@ -114,7 +134,7 @@ export class Notifier {
   /** One attempt of a notification job; see the class comment for what it throws. */
   async run(job: Job): Promise<void> {
     const payload = job.payload as NotifyPayload;
-    const target = await this.#targets.byId(payload.targetId);
+    const target = await this.#targetLoader.load(payload.targetId);
     if (!target) {
       // Deleted since the job was enqueued: there is no one left to tell.
       this.#logger.info({ jobId: job.id, targetId: payload.targetId }, 'notification target is gone; dropping the job');
@@ -134,23 +154,20 @@ export class Notifier {
     }
     const alertId = alertIdOf(payload);
     const outcome = await this.#deliver(target.channel, notification);
-    await this.#db.kysely
-      .insertInto('notification_attempts')
-      .values({
-        id: newId(this.#clock.now()),
-        job_id: job.id,
-        target_id: target.id,
-        alert_id: alertId,
-        kind: payload.kind,
-        attempt: job.attempt,
-        at: this.#clock.now(),
-        ok: outcome.ok ? 1 : 0,
-        retryable: outcome.ok ? null : outcome.retryable ? 1 : 0,
-        status: outcome.status ?? null,
-        duration_ms: outcome.durationMs,
-        detail: outcome.detail.slice(0, 2000),
-      })
-      .execute();
+    await this.#attempts.write({
+      id: newId(this.#clock.now()),
+      job_id: job.id,
+      target_id: target.id,
+      alert_id: alertId,
+      kind: payload.kind,
+      attempt: job.attempt,
+      at: this.#clock.now(),
+      ok: outcome.ok ? 1 : 0,
+      retryable: outcome.ok ? null : outcome.retryable ? 1 : 0,
+      status: outcome.status ?? null,
+      duration_ms: outcome.durationMs,
+      detail: outcome.detail.slice(0, 2000),
+    });
     if (outcome.ok) return;
     const permanent = !outcome.retryable;
     if ((permanent || job.attempt >= job.maxAttempts) && payload.kind !== 'meta.delivery-failed') {
@@ -321,7 +338,8 @@ export class Notifier {
         sentAt,
       };
     }
-    const alert = await this.#alerts.get(payload.alertId);
+    const alert = await this.#alertLoader.load(payload.alertId);
+    if (!alert) throw new NotFoundError(`no alert with id "${payload.alertId}"`);
     if (alert.suppressedBy !== null) return null;
     const base = `${this.#publicUrl}/api/v1/alerts/${encodeURIComponent(alert.id)}/act?`;
     return {

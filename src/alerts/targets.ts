@@ -124,8 +124,23 @@ export class NotificationTargets {
 
   /** The target with its channel unmasked, for delivery; undefined once deleted. */
   async byId(id: string): Promise<TargetRow | undefined> {
-    const row = await this.#db.kysely.selectFrom('notification_targets').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && { id: row.id, name: row.name, serviceId: row.service_id, channel: JSON.parse(row.channel) as ChannelSpec };
+    return (await this.byIds([id])).get(id);
+  }
+
+  /** {@link byId} for many targets in one query; deleted ones are missing from the map. */
+  async byIds(ids: readonly string[]): Promise<Map<string, TargetRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.#db.kysely
+      .selectFrom('notification_targets')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        { id: row.id, name: row.name, serviceId: row.service_id, channel: JSON.parse(row.channel) as ChannelSpec },
+      ]),
+    );
   }
 
   async byName(name: string): Promise<TargetRow> {

@@ -16,6 +16,12 @@ pg.types.setTypeParser(20, (v) => Number(v));
  */
 export interface Db {
   readonly kysely: Kysely<Database>;
+  /**
+   * For writes an API caller waits on that must not queue behind background work (alert
+   * ingestion, whose 202 waits for its commit, while the job workers deliver notifications):
+   * on PostgreSQL a small pool of its own, on SQLite the same as `kysely` (one writer anyway).
+   */
+  readonly priority: Kysely<Database>;
   readonly dialect: Dialect;
   readonly url: string;
   /** Statements executed so far (monotonic). */
@@ -24,6 +30,9 @@ export interface Db {
 }
 
 export type Executor = Kysely<Database>;
+
+/** Connections of PostgreSQL's priority pool: the alert ingestion's transactions in flight at once. */
+export const PRIORITY_CONNECTIONS = 3;
 
 /**
  * Opens `sqlite:./data/vigil.db`, `sqlite::memory:`, a bare file path, or `postgres://…`.
@@ -42,12 +51,18 @@ export async function openDatabase(url: string): Promise<Db> {
     // 'error' on the pool; unhandled, it would crash the process. The pool replaces the connection.
     pool.on('error', () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+    const priorityPool = new pg.Pool({ connectionString: url, max: PRIORITY_CONNECTIONS });
+    priorityPool.on('error', () => {});
+    const priority = new Kysely<Database>({ dialect: new PostgresDialect({ pool: priorityPool }), log });
     return {
       kysely,
+      priority,
       dialect: 'postgres',
       url,
       queries: () => count,
-      close: () => kysely.destroy(),
+      close: async () => {
+        await Promise.all([kysely.destroy(), priority.destroy()]);
+      },
     };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
@@ -62,6 +77,7 @@ export async function openDatabase(url: string): Promise<Db> {
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), log });
   return {
     kysely,
+    priority: kysely,
     dialect: 'sqlite',
     url,
     queries: () => count,

@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_probes.ts';
 import * as m0005 from './migrations/0005_alerts.ts';
 import * as m0006 from './migrations/0006_notifications.ts';
 import * as m0007 from './migrations/0007_alert_hygiene.ts';
+import * as m0008 from './migrations/0008_alert_config_generation.ts';
 
 interface PortableMigration {
   // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was when written.
@@ -24,6 +25,7 @@ export const migrations: ReadonlyArray<[string, PortableMigration]> = [
   ['0005_alerts', m0005],
   ['0006_notifications', m0006],
   ['0007_alert_hygiene', m0007],
+  ['0008_alert_config_generation', m0008],
 ];
 
 function provider(dialect: Dialect): MigrationProvider {

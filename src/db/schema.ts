@@ -47,6 +47,7 @@ export interface Database {
   silences: SilencesTable;
   alert_policies: AlertPoliciesTable;
   alert_groups: AlertGroupsTable;
+  alert_config_generation: AlertConfigGenerationTable;
 }
 
 export interface UsersTable {
@@ -507,4 +508,10 @@ export interface AlertGroupsTable {
   /** JSON: the service's GroupingState. */
   state: string;
   updated_at: number;
+}
+
+/** One row (id 1): bumped by triggers on every change to what the alert pipeline reads. */
+export interface AlertConfigGenerationTable {
+  id: number;
+  generation: number;
 }

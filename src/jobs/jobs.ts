@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import { ConflictError, InputError, NotFoundError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { type Logger, silentLogger } from '../core/logger.ts';
+import { BatchWriter } from '../db/coalesce.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { fromJson, toJson } from '../db/json.ts';
 import type { JobsTable } from '../db/schema.ts';
@@ -169,6 +170,8 @@ export class JobQueue {
   readonly #doneRetentionMs: number;
   #lastSweep = Number.NEGATIVE_INFINITY;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Successes of jobs finishing close together, recorded in one statement. */
+  readonly #successes = new BatchWriter<Job, boolean>((jobs) => this.#markDone(jobs));
 
   constructor(deps: JobQueueDeps) {
     this.#db = deps.db;
@@ -452,10 +455,34 @@ export class JobQueue {
   }
 
   async #recordSuccess(job: Job): Promise<void> {
-    const result = await this.#fenced(job)
-      .set({ status: 'done', lease_until: null, lease_owner: null, updated_at: this.#clock.now() })
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) this.#warnLeaseLost(job);
+    if (!(await this.#successes.write(job))) this.#warnLeaseLost(job);
+  }
+
+  /**
+   * Marks the jobs done, fenced like {@link #fenced} (still this worker's, at this attempt);
+   * says for each whether it was.
+   */
+  async #markDone(jobs: readonly Job[]): Promise<boolean[]> {
+    const done = new Set<string>();
+    for (let i = 0; i < jobs.length; i += 200) {
+      const slice = jobs.slice(i, i + 200);
+      const rows = await this.#db.kysely
+        .updateTable('jobs')
+        .set({ status: 'done', lease_until: null, lease_owner: null, updated_at: this.#clock.now() })
+        .where(({ eb, refTuple, tuple }) =>
+          eb(
+            refTuple('id', 'attempts'),
+            'in',
+            slice.map((j) => tuple(j.id, j.attempt)),
+          ),
+        )
+        .where('status', '=', 'running')
+        .where('lease_owner', '=', this.owner)
+        .returning('id')
+        .execute();
+      for (const r of rows) done.add(r.id);
+    }
+    return jobs.map((j) => done.has(j.id));
   }
 
   async #recordFailure(job: Job, error: unknown): Promise<void> {
