@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import type { AlertsTable, IntegrationsTable } from '../db/schema.ts';
+import type { AlertsTable, IntegrationsTable, JobsTable, JournalTable } from '../db/schema.ts';
 
 /** Alert storage. Every function takes an executor so callers compose them into transactions. */
 
@@ -118,18 +118,47 @@ export async function listAlerts(
   return { rows, total: Number(count.n) };
 }
 
-export async function insertEvents(
+/** An event as stored, for {@link insertEvents}. */
+export interface EventRow {
+  id: string;
+  alert_id: string | null;
+  integration_id: string | null;
+  received_at: number;
+  action: string;
+  dedup_key: string;
+  payload: string;
+}
+
+/**
+ * PostgreSQL only: what an ingestion batch writes, in one statement of data-modifying common
+ * table expressions: one round trip, and atomic without a transaction around it. New alerts
+ * are inserted without `on conflict`: should another replica have opened one of the keys
+ * meanwhile, the statement fails with a unique violation and writes nothing.
+ */
+export async function writeBatch(
   ex: Executor,
-  rows: ReadonlyArray<{
-    id: string;
-    alert_id: string | null;
-    integration_id: string | null;
-    received_at: number;
-    action: string;
-    dedup_key: string;
-    payload: string;
-  }>,
+  parts: {
+    alerts: readonly AlertRow[];
+    events: readonly EventRow[];
+    journal: ReadonlyArray<Insertable<JournalTable>>;
+    jobs: ReadonlyArray<Insertable<JobsTable>>;
+  },
 ): Promise<void> {
+  const ctes = [];
+  if (parts.alerts.length > 0) ctes.push(sql`a as (${ex.insertInto('alerts').values([...parts.alerts])})`);
+  if (parts.events.length > 0) ctes.push(sql`e as (${ex.insertInto('alert_events').values([...parts.events])})`);
+  if (parts.journal.length > 0) ctes.push(sql`j as (${ex.insertInto('journal').values([...parts.journal])})`);
+  if (parts.jobs.length > 0) {
+    const jobs = ex
+      .insertInto('jobs')
+      .values([...parts.jobs])
+      .onConflict((oc) => oc.column('key').doNothing());
+    ctes.push(sql`q as (${jobs})`);
+  }
+  if (ctes.length > 0) await sql`with ${sql.join(ctes)} select 1`.execute(ex);
+}
+
+export async function insertEvents(ex: Executor, rows: readonly EventRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 500)
     await ex
       .insertInto('alert_events')

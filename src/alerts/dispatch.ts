@@ -85,6 +85,19 @@ export interface DispatchContext {
   historySince?: number;
   /** Set by a batch that inserts its new alerts together at its end: those alerts, by id. */
   pending?: Map<string, AlertRow>;
+  /**
+   * Set by a batch that tries to do without a transaction (one statement writes it all at its
+   * end): anything that would write on the way throws {@link NeedsTransaction} instead.
+   */
+  readOnly?: boolean;
+}
+
+/** The batch wanted to write before its end; it is run again in a transaction. */
+export class NeedsTransaction extends Error {}
+
+/** Throws {@link NeedsTransaction} when the context may not write now. */
+export function writing(ctx: DispatchContext): void {
+  if (ctx.readOnly) throw new NeedsTransaction('this change writes before the end of its batch');
 }
 
 interface HygieneSnapshot {
@@ -134,6 +147,13 @@ export async function loadLiveSilences(ex: Executor, now: number): Promise<Silen
     }
   }
   return out;
+}
+
+/** How far back flap detection looks under these policies (and the default one). */
+function horizonOf(policies: Iterable<AlertPolicy>): number {
+  let ms = DEFAULT_ALERT_POLICY.flapping ? DEFAULT_ALERT_POLICY.flapping.windowMs + DEFAULT_ALERT_POLICY.flapping.quietMs : 0;
+  for (const p of policies) if (p.flapping) ms = Math.max(ms, p.flapping.windowMs + p.flapping.quietMs);
+  return ms;
 }
 
 export class Dispatcher {
@@ -194,10 +214,27 @@ export class Dispatcher {
 
   /** How far back flap detection looks, for the longest flapping window of any policy. */
   async flapHorizonMs(trx: Executor, ctx: DispatchContext): Promise<number> {
-    const snap = await this.#snapshot(trx, ctx);
-    let ms = DEFAULT_ALERT_POLICY.flapping ? DEFAULT_ALERT_POLICY.flapping.windowMs + DEFAULT_ALERT_POLICY.flapping.quietMs : 0;
-    for (const p of snap.policies.values()) if (p.flapping) ms = Math.max(ms, p.flapping.windowMs + p.flapping.quietMs);
-    return ms;
+    return horizonOf((await this.#snapshot(trx, ctx)).policies.values());
+  }
+
+  /**
+   * The flap horizon of the policies last read, which may have changed since (see
+   * {@link prime}); the default policy's before anything was read.
+   */
+  assumedFlapHorizonMs(): number {
+    return horizonOf(this.#cached?.snapshot.policies.values() ?? []);
+  }
+
+  /**
+   * Tells the context the configuration's current generation, read by the caller with other
+   * things: when it is the one last read, the transaction uses that snapshot without reading
+   * anything. False when the snapshot is out of date (it is then read on first use).
+   */
+  prime(ctx: DispatchContext, generation: number): boolean {
+    const cached = this.#cached;
+    if (ctx.hygiene || cached?.generation !== generation) return false;
+    ctx.hygiene = Promise.resolve(cached.snapshot);
+    return true;
   }
 
   async policyOf(trx: Executor, ctx: DispatchContext, serviceId: string): Promise<AlertPolicy> {
@@ -358,6 +395,7 @@ export class Dispatcher {
     if (!this.#jobs || row.suppressed_by !== null) return;
     if (row.notify_at !== null && row.notify_at > now) {
       if (verb === 'triggered') {
+        writing(ctx);
         await this.#jobs.enqueue(trx, {
           kind: RELEASE_JOB,
           payload: { alertId: row.id },
@@ -392,6 +430,7 @@ export class Dispatcher {
     for (const p of ctx.pending?.values() ?? []) {
       if (p.suppressed_by === `inhibited:${source.id}` && p.status !== 'resolved') muted.push(p);
     }
+    if (muted.length > 0) writing(ctx);
     for (const row of muted) {
       const decided = await this.assess(trx, ctx, row, now);
       const patch = { urgency: decided.urgency, suppressed_by: decided.suppressedBy, notify_at: decided.notifyAt };
@@ -428,7 +467,10 @@ export class Dispatcher {
         maxAttempts: NOTIFY_MAX_ATTEMPTS,
       };
       if (ctx.jobs) ctx.jobs.push(spec);
-      else await jobs.enqueue(trx, spec);
+      else {
+        writing(ctx);
+        await jobs.enqueue(trx, spec);
+      }
     }
   }
 
@@ -436,6 +478,7 @@ export class Dispatcher {
   async #file(trx: Executor, ctx: DispatchContext, row: AlertRow, policy: AlertPolicy, now: number): Promise<void> {
     const grouping = policy.grouping;
     if (!grouping) return;
+    writing(ctx);
     const service = await this.serviceName(trx, ctx, row.service_id);
     let state = (await this.#lockState(trx, row.service_id)) ?? initialGroupingState(`service:${service}`, grouping);
     state = onAlert(

@@ -32,7 +32,7 @@ export interface Db {
 export type Executor = Kysely<Database>;
 
 /** Connections of PostgreSQL's priority pool: the alert ingestion's transactions in flight at once. */
-export const PRIORITY_CONNECTIONS = 3;
+export const PRIORITY_CONNECTIONS = 4;
 
 /**
  * Opens `sqlite:./data/vigil.db`, `sqlite::memory:`, a bare file path, or `postgres://…`.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Selectable, type SqlBool, sql } from 'kysely';
+import { type Insertable, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { ConflictError, InputError, NotFoundError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
@@ -230,8 +230,23 @@ export class JobQueue {
    * {@link enqueue} does. For callers that enqueue many jobs in one transaction and need no ids.
    */
   async enqueueMany(executor: Executor, specs: readonly JobSpec[]): Promise<void> {
+    const rows = this.rows(specs);
+    for (let i = 0; i < rows.length; i += 200) {
+      await executor
+        .insertInto('jobs')
+        .values(rows.slice(i, i + 200))
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+    }
+  }
+
+  /**
+   * The rows {@link enqueueMany} would insert (validated), for a caller that writes them in a
+   * statement of its own, with `on conflict (key) do nothing`.
+   */
+  rows(specs: readonly JobSpec[]): Array<Insertable<JobsTable>> {
     const now = this.#clock.now();
-    const rows = specs.map((spec) => {
+    return specs.map((spec) => {
       const { kind, key, runAt, maxAttempts, payload } = validateSpec(spec);
       return {
         id: newId(now),
@@ -249,13 +264,6 @@ export class JobQueue {
         updated_at: now,
       };
     });
-    for (let i = 0; i < rows.length; i += 200) {
-      await executor
-        .insertInto('jobs')
-        .values(rows.slice(i, i + 200))
-        .onConflict((oc) => oc.column('key').doNothing())
-        .execute();
-    }
   }
 
   /**

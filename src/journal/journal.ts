@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { Executor } from '../db/database.ts';
 import { fromJson, toJson } from '../db/json.ts';
+import type { JournalTable } from '../db/schema.ts';
 
 /**
  * The append-only journal: audit log, timelines and analytics source in one table.
@@ -86,8 +87,23 @@ export class Journal {
   /** Appends several entries in order, one statement per 200; same contract as {@link append}. */
   async appendMany(trx: Executor, entries: readonly NewJournalEntry[]): Promise<void> {
     if (entries.length === 0) return;
+    const rows = this.rows(entries);
+    for (let i = 0; i < rows.length; i += 200) {
+      await trx
+        .insertInto('journal')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    }
+    this.appended.emit('appended');
+  }
+
+  /**
+   * The rows {@link appendMany} would insert, for a caller that writes them in a statement of
+   * its own; it calls {@link notifyAppended} once that has committed.
+   */
+  rows(entries: readonly NewJournalEntry[]): Array<Insertable<JournalTable>> {
     const at = this.#clock.now();
-    const rows = entries.map((entry) => ({
+    return entries.map((entry) => ({
       id: newId(at),
       at,
       kind: entry.kind,
@@ -97,12 +113,9 @@ export class Journal {
       subject_id: entry.subjectId ?? null,
       data: toJson(entry.data ?? {}),
     }));
-    for (let i = 0; i < rows.length; i += 200) {
-      await trx
-        .insertInto('journal')
-        .values(rows.slice(i, i + 200))
-        .execute();
-    }
+  }
+
+  notifyAppended(): void {
     this.appended.emit('appended');
   }
 
