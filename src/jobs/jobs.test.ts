@@ -269,6 +269,48 @@ describe.each(testDialects)('JobQueue on %s', (dialect) => {
     expect(await fast.depth()).toEqual({ pending: 0, running: 0, dead: 0 });
   });
 
+  it('records the successes of jobs finishing together in one statement', async () => {
+    const jobs = queue({ concurrency: 20 });
+    jobs.handle('deliver', async () => {});
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await jobs.enqueue(test.db.kysely, { kind: 'deliver', payload: { i } })).id);
+    const before = test.db.queries();
+    expect(await jobs.runDue(20)).toBe(20);
+    // Burying abandoned jobs, the claim, and one update for all twenty successes.
+    expect(test.db.queries() - before).toBe(3);
+    for (const id of ids) expect(await statusOf(id)).toBe('done');
+  });
+
+  it('a late success does not finish a job another worker has taken over', async () => {
+    const slow = queue({ owner: 'worker-a', leaseMs: 30_000 });
+    const fast = queue({ owner: 'worker-b', leaseMs: 30_000 });
+    const started = deferred();
+    const gate = deferred();
+    const fastStarted = deferred();
+    const fastGate = deferred();
+    slow.handle('escalate', async () => {
+      started.resolve();
+      await gate.promise;
+    });
+    fast.handle('escalate', async () => {
+      fastStarted.resolve();
+      await fastGate.promise;
+    });
+    const { id } = await slow.enqueue(test.db.kysely, { kind: 'escalate', payload: {} });
+    const slowRun = slow.runDue();
+    await started.promise;
+    clock.advance(30_000);
+    const fastRun = fast.runDue();
+    await fastStarted.promise;
+    // The first worker finishes after losing its lease: the job stays the second worker's.
+    gate.resolve();
+    await slowRun;
+    expect(await statusOf(id)).toBe('running');
+    fastGate.resolve();
+    await fastRun;
+    expect(await statusOf(id)).toBe('done');
+  });
+
   it('buries a job after maxAttempts and revives it with retryDead', async () => {
     const jobs = queue();
     let healthy = false;
