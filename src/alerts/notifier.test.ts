@@ -123,6 +123,65 @@ describe.each(testDialects)('notifications on %s', (dialect) => {
     expect(fb.requests).toHaveLength(0);
   });
 
+  it('leaves out of a queued group notification the alerts silenced since, and sends nothing when none are left', async () => {
+    const api = (method: 'PUT' | 'POST', url: string, payload: unknown) =>
+      t.app.inject({ method, url, headers: t.as('admin'), payload: payload as object });
+    const policy = await api('PUT', '/api/v1/services/checkout/alert-policy', {
+      grouping: { groupBy: ['service'], groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' },
+    });
+    expect(policy.statusCode, policy.body).toBe(200);
+    expect((await event('trigger', 'db/slow')).statusCode).toBe(202);
+    expect((await event('trigger', 'api/5xx')).statusCode).toBe(202);
+    t.clock.advance(30_000);
+    await t.vigil.jobs.runDue(1); // the group flush: queues the notification
+    const queued = await t.db.kysely
+      .selectFrom('jobs')
+      .select('id')
+      .where('kind', '=', 'alert.notify')
+      .where('status', '=', 'pending')
+      .execute();
+    expect(queued).toHaveLength(1);
+    const silence = await api('POST', '/api/v1/silences', {
+      matchers: ['dedup_key="db/slow"'],
+      duration: '1h',
+      comment: 'known',
+    });
+    expect(silence.statusCode, silence.body).toBe(201);
+    await runDue();
+    expect(rx.requests).toHaveLength(1);
+    const sent = payloadOf(rx.requests[0] as RecordedRequest);
+    expect(sent.kind).toBe('alert.triggered');
+    expect(sent.alerts.map((a) => a.dedupKey)).toEqual(['api/5xx']);
+
+    // Every alert of the group silenced by the time the next notification goes out: it tells nobody.
+    const api5xx = await api('POST', '/api/v1/silences', {
+      matchers: ['dedup_key="api/5xx"'],
+      duration: '1h',
+      comment: 'fixing',
+    });
+    expect(api5xx.statusCode, api5xx.body).toBe(201);
+    expect((await event('trigger', 'cache/miss')).statusCode).toBe(202);
+    t.clock.advance(5 * 60_000);
+    await t.vigil.jobs.runDue(1);
+    const pending = await t.db.kysely
+      .selectFrom('jobs')
+      .select('payload')
+      .where('kind', '=', 'alert.notify')
+      .where('status', '=', 'pending')
+      .execute();
+    expect(pending).toHaveLength(1);
+    expect(JSON.parse(String(pending[0]?.payload)).firing).toHaveLength(3);
+    const cache = await api('POST', '/api/v1/silences', {
+      matchers: ['dedup_key="cache/miss"'],
+      duration: '1h',
+      comment: 'known',
+    });
+    expect(cache.statusCode, cache.body).toBe(201);
+    await runDue();
+    await runDue();
+    expect(rx.requests).toHaveLength(1);
+  });
+
   it('sends the alerts of a service without targets to the fallback targets', async () => {
     const ledger = await t.app.inject({
       method: 'POST',

@@ -319,13 +319,19 @@ export class Notifier {
     }
     if (payload.kind === 'alert.grouped') {
       const ids = [...payload.firing, ...payload.resolved];
-      const alerts = await this.#alerts.getMany(ids);
-      if (alerts.length === 0) throw new NotFoundError('the alerts of this group no longer exist');
+      const found = await this.#alerts.getMany(ids);
+      if (found.length === 0) throw new NotFoundError('the alerts of this group no longer exist');
+      // Alerts muted (silenced, say) since the flush was queued are left out, as single
+      // notifications are; with none left there is nothing to send.
+      const alerts = found.filter((a) => a.suppressedBy === null);
+      if (alerts.length === 0) return null;
+      const firing = new Set(payload.firing);
+      const notice = alerts.some((a) => firing.has(a.id)) ? payload.notice : 'alert.resolved';
       const single = alerts.length === 1 ? alerts[0] : undefined;
       const base = single ? `${this.#publicUrl}/api/v1/alerts/${encodeURIComponent(single.id)}/act?` : '';
       return {
         idempotencyKey,
-        kind: payload.notice,
+        kind: notice,
         alerts: alerts.map(notificationAlert),
         groupKey: payload.groupKey,
         urls: single
