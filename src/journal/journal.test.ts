@@ -69,4 +69,42 @@ describe.each(testDialects)('journal on %s', (dialect) => {
     expect(seen).toEqual(['new.0', 'new.1', 'new.2', 'new.3', 'new.4']);
     unsubscribe();
   });
+
+  it('feeds an entry that commits after a later sequence number was seen', async () => {
+    t = await createTestDatabase(dialect);
+    const journal = new Journal(new FakeClock());
+    await journal.append(t.db.kysely, { kind: 'first', actor: 'system:test' });
+    const feed = new JournalFeed(t.db.kysely, journal, 60_000);
+    const seen: string[] = [];
+    const unsubscribe = feed.subscribe((e) => seen.push(e.kind));
+    await new Promise((r) => setTimeout(r, 60)); // the feed starts after the entries already there
+    await feed.poll();
+    expect(seen).toEqual([]);
+    const last = await journal.latestSeq(t.db.kysely);
+    // Two transactions took last+1 and last+2; the second commits first.
+    const row = (seq: number, kind: string) => ({
+      seq,
+      id: `late-${seq}`,
+      at: 0,
+      kind,
+      actor: 'system:test',
+      service_id: null,
+      subject_type: null,
+      subject_id: null,
+      data: '{}',
+    });
+    await t.db.kysely
+      .insertInto('journal')
+      .values(row(last + 2, 'committed.first'))
+      .execute();
+    await feed.poll();
+    await t.db.kysely
+      .insertInto('journal')
+      .values(row(last + 1, 'committed.late'))
+      .execute();
+    await feed.poll();
+    await feed.poll();
+    expect(seen).toEqual(['committed.first', 'committed.late']);
+    unsubscribe();
+  });
 });

@@ -42,6 +42,8 @@ export interface JournalQuery {
   beforeSeq?: number;
   /** Only entries with `seq` above this (for tailing). */
   afterSeq?: number;
+  /** Only entries with one of these sequence numbers. */
+  seqs?: readonly number[];
   kindPrefix?: string;
   /** Only entries whose kind starts with one of these. */
   kindPrefixes?: string[];
@@ -124,6 +126,7 @@ export class Journal {
     if (q.since !== undefined) query = query.where('at', '>=', q.since);
     if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
     if (q.afterSeq !== undefined) query = query.where('seq', '>', q.afterSeq);
+    if (q.seqs) query = q.seqs.length > 0 ? query.where('seq', 'in', [...q.seqs]) : query.where(sql<boolean>`1 = 0`);
     if (q.until !== undefined) query = query.where('at', '<', q.until);
     if (q.kindPrefix) query = query.where('kind', 'like', `${q.kindPrefix.replace(/[%_]/g, '')}%`);
     const prefixes = q.kindPrefixes;
@@ -176,10 +179,20 @@ function toEntry(row: {
   };
 }
 
+/** How long the feed looks for an entry whose sequence number it skipped over. */
+const LATE_ENTRY_WAIT_MS = 10_000;
+/** At most this many skipped sequence numbers are looked for at once. */
+const MAX_HOLES = 5_000;
+
 /**
  * Tails the journal for live subscribers (the UI's SSE stream). It polls by `seq`, so entries
  * written by another replica on the same PostgreSQL reach this replica's subscribers too; a local
  * append wakes it at once.
+ *
+ * On PostgreSQL a transaction can take its sequence numbers before another one and commit after
+ * it, so a number can appear below the last one seen. The feed remembers the numbers it skipped
+ * over and looks for them for {@link LATE_ENTRY_WAIT_MS} (a rolled-back transaction's numbers
+ * never appear): such an entry reaches subscribers late, out of order, but it does reach them.
  */
 export class JournalFeed {
   readonly #db: Executor;
@@ -187,6 +200,8 @@ export class JournalFeed {
   readonly #subscribers = new Set<(entry: JournalEntry) => void>();
   readonly #intervalMs: number;
   #lastSeq = -1;
+  /** Skipped sequence numbers, and until when (real time, ms) to look for them. */
+  readonly #holes = new Map<number, number>();
   #timer: NodeJS.Timeout | null = null;
   #polling = false;
   #again = false;
@@ -226,8 +241,11 @@ export class JournalFeed {
     try {
       do {
         this.#again = false;
+        await this.#pollLate();
         const entries = await this.#journal.list(this.#db, { afterSeq: this.#lastSeq, ascending: true, limit: 500 });
+        const until = Date.now() + LATE_ENTRY_WAIT_MS;
         for (const entry of entries) {
+          for (let seq = this.#lastSeq + 1; seq < entry.seq && this.#holes.size < MAX_HOLES; seq++) this.#holes.set(seq, until);
           this.#lastSeq = entry.seq;
           for (const fn of this.#subscribers) fn(entry);
         }
@@ -237,6 +255,20 @@ export class JournalFeed {
       // The next tick retries; a failing database is reported by /readyz, not here.
     } finally {
       this.#polling = false;
+    }
+  }
+
+  /** Entries that have appeared at sequence numbers skipped over earlier. */
+  async #pollLate(): Promise<void> {
+    if (this.#holes.size === 0) return;
+    const now = Date.now();
+    for (const [seq, until] of this.#holes) if (until < now) this.#holes.delete(seq);
+    const seqs = [...this.#holes.keys()].slice(0, 500);
+    if (seqs.length === 0) return;
+    const late = await this.#journal.list(this.#db, { seqs, ascending: true, limit: 500 });
+    for (const entry of late) {
+      this.#holes.delete(entry.seq);
+      for (const fn of this.#subscribers) fn(entry);
     }
   }
 
