@@ -132,7 +132,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
     const jobs = new JobQueue({ concurrency: DEFAULT_JOB_CONCURRENCY, ...options.jobs, db, clock });
     const alerts = new AlertService({ db, clock, journal, jobs });
     const notificationTargets = new NotificationTargets({ db, clock, journal });
-    const silences = new SilenceService({ db, clock, journal });
+    const silences = new SilenceService({ db, clock, journal, jobs, dispatcher: alerts.dispatcher });
     const alertPolicies = new AlertPolicyService({ db, clock, journal });
     const links = new LinkSigner({ db, clock });
     const slo = new SloService({ db, clock, journal, catalog, alerts });

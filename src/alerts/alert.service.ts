@@ -196,6 +196,11 @@ export class AlertService {
     this.#dispatch = new Dispatcher({ db: deps.db, clock: deps.clock, journal: deps.journal, jobs: this.#jobs });
   }
 
+  /** The pipeline's hygiene and notification decisions, shared with the silences. */
+  get dispatcher(): Dispatcher {
+    return this.#dispatch;
+  }
+
   /** Registers the pipeline's own jobs (deferred releases, group flushes) with the queue. */
   registerJobs(): void {
     this.#dispatch.register();

@@ -49,12 +49,18 @@ import { loadTargetRouting, NOTIFY_JOB, NOTIFY_MAX_ATTEMPTS, notifyKey, type Tar
  *
  * The alert is stored whatever is decided, with the reason in `suppressed_by`, so it shows in
  * lists and counts for its SLOs; only the notifications are held back.
+ *
+ * A mute is judged again when its reason goes away: when an inhibiting alert resolves, and when
+ * a silence ends (expired by hand, or at its `ends_at` by a durable job). The alerts it muted
+ * that still fire, and that nothing else mutes now, are notified then.
  */
 
 /** Runs a deferred low-urgency alert's notification at its `notify_at`. */
 export const RELEASE_JOB = 'alert.release';
 /** Flushes a service's due notification groups. */
 export const GROUP_FLUSH_JOB = 'alert.group-flush';
+/** Judges again, at a silence's `ends_at`, the alerts it muted (payload `{ silenceId }`). */
+export const SILENCE_ENDED_JOB = 'alert.silence-ended';
 
 /** A grouped notification to one target, as the notifier's job payload. */
 export interface GroupNotifyPayload {
@@ -172,11 +178,12 @@ export class Dispatcher {
     this.#jobs = deps.jobs;
   }
 
-  /** Registers the release and group-flush handlers. */
+  /** Registers the release, group-flush and silence-ended handlers. */
   register(): void {
     if (!this.#jobs) return;
     this.#jobs.handle(RELEASE_JOB, (job) => this.#release(job));
     this.#jobs.handle(GROUP_FLUSH_JOB, (job) => this.#flush(job));
+    this.#jobs.handle(SILENCE_ENDED_JOB, (job) => this.#silenceEndedJob(job));
   }
 
   async serviceName(trx: Executor, ctx: DispatchContext, serviceId: string): Promise<string> {
@@ -430,7 +437,17 @@ export class Dispatcher {
     for (const p of ctx.pending?.values() ?? []) {
       if (p.suppressed_by === `inhibited:${source.id}` && p.status !== 'resolved') muted.push(p);
     }
+    await this.#rejudge(trx, ctx, muted, now);
+  }
+
+  /**
+   * Open alerts whose mute's reason went away, judged again as new: each is stored with the new
+   * decision (muted by something else, or not), and those no longer muted that still fire are
+   * announced as triggered (an acknowledged one is only updated). The alerts announced.
+   */
+  async #rejudge(trx: Executor, ctx: DispatchContext, muted: AlertRow[], now: number): Promise<AlertRow[]> {
     if (muted.length > 0) writing(ctx);
+    const announced: AlertRow[] = [];
     for (const row of muted) {
       const decided = await this.assess(trx, ctx, row, now);
       const patch = { urgency: decided.urgency, suppressed_by: decided.suppressedBy, notify_at: decided.notifyAt };
@@ -438,8 +455,73 @@ export class Dispatcher {
       const mine = ctx.pending?.get(row.id);
       if (mine) Object.assign(mine, patch);
       else await trx.updateTable('alerts').set(patch).where('id', '=', row.id).execute();
-      if (next.suppressed_by === null && next.status === 'triggered') await this.#announce(trx, ctx, 'triggered', next, now);
+      if (next.suppressed_by === null && next.status === 'triggered') {
+        await this.#announce(trx, ctx, 'triggered', next, now);
+        if (this.#jobs) announced.push(next);
+      }
     }
+    return announced;
+  }
+
+  /**
+   * Schedules, in the transaction that sets a silence's end, the job that judges its alerts
+   * again at `endsAt` (one per end: a changed end has a job of its own).
+   */
+  async silenceScheduled(trx: Executor, silenceId: string, endsAt: number): Promise<void> {
+    if (!this.#jobs) return;
+    await this.#jobs.enqueue(trx, {
+      kind: SILENCE_ENDED_JOB,
+      payload: { silenceId },
+      key: `silence-ended:${silenceId}:${endsAt}`,
+      runAt: endsAt,
+    });
+  }
+
+  /**
+   * A silence ended (expired by hand, in this transaction, or reached its `ends_at`): the open
+   * alerts it muted are judged again, and those nothing else mutes now that still fire are
+   * notified (as Alertmanager does at their next flush). Journals one `silence.ended` entry
+   * when any was notified. The ids of the alerts notified (or deferred to working hours).
+   */
+  async silenceEnded(trx: Executor, silenceId: string, now: number): Promise<string[]> {
+    const muted = await trx
+      .selectFrom('alerts')
+      .selectAll()
+      .where('status', '<>', 'resolved')
+      .where('suppressed_by', '=', `silence:${silenceId}`)
+      .execute();
+    if (muted.length === 0) return [];
+    // Read afresh and not kept: the transaction may just have changed the silence, and may yet roll back.
+    const ctx: DispatchContext = { hygiene: this.#load(trx) };
+    const announced = await this.#rejudge(trx, ctx, muted, now);
+    if (announced.length > 0) {
+      const services = new Set(announced.map((a) => a.service_id));
+      await this.#journal.append(trx, {
+        kind: 'silence.ended',
+        actor: 'system:alerting',
+        serviceId: services.size === 1 ? (announced[0]?.service_id ?? null) : null,
+        subjectType: 'silence',
+        subjectId: silenceId,
+        data: {
+          alertIds: announced.map((a) => a.id),
+          deferred: announced.filter((a) => a.notify_at !== null && a.notify_at > now).map((a) => a.id),
+        },
+      });
+    }
+    return announced.map((a) => a.id);
+  }
+
+  /** A silence's `ends_at` has come: judge its alerts again, unless it was extended or is gone. */
+  async #silenceEndedJob(job: Job): Promise<void> {
+    const { silenceId } = job.payload as { silenceId: string };
+    let notified = 0;
+    await this.#db.kysely.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('silences').select('ends_at').where('id', '=', silenceId).executeTakeFirst();
+      const now = this.#clock.now();
+      if (!row || Number(row.ends_at) > now) return;
+      notified = (await this.silenceEnded(trx, silenceId, now)).length;
+    });
+    if (notified > 0) this.#jobs?.wake();
   }
 
   async #notify(

@@ -170,6 +170,102 @@ describe.each(testDialects)('alert hygiene in the pipeline on %s', (dialect) => 
     expect(journal.map((j) => j.kind).sort()).toEqual(['silence.created', 'silence.expired']);
   });
 
+  const silence = async (matchers: string[], duration: string): Promise<{ id: string; endsAt: number }> => {
+    const res = await api('POST', '/api/v1/silences', { matchers, duration, comment: 'maintenance' });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json();
+  };
+  const notices = () => delivered().map((n) => `${n.kind}:${n.alerts[0]?.dedupKey}`);
+
+  it('expiring a silence notifies the alerts it kept quiet that still fire', async () => {
+    const s = await silence(['service="checkout"', 'dedup_key=~"db/.*"'], '2h');
+    await send('trigger', 'db/lag');
+    await send('trigger', 'db/locks');
+    await send('acknowledge', 'db/locks');
+    await runDue();
+    expect((await alertByKey('db/lag')).suppressedBy).toBe(`silence:${s.id}`);
+    expect((await alertByKey('db/locks')).suppressedBy).toBe(`silence:${s.id}`);
+    expect(delivered()).toEqual([]);
+
+    t.clock.advance(10 * MINUTE);
+    const expired = await api('POST', `/api/v1/silences/${s.id}/expire`);
+    expect(expired.statusCode, expired.body).toBe(200);
+    await runDue();
+    await runDue();
+    const lag = await alertByKey('db/lag');
+    expect(lag).toMatchObject({ status: 'triggered', suppressedBy: null });
+    // An acknowledged alert is no longer muted, but someone already has it: nobody is paged.
+    expect(await alertByKey('db/locks')).toMatchObject({ status: 'acknowledged', suppressedBy: null });
+    expect(notices()).toEqual(['alert.triggered:db/lag']);
+    const ended = await t.db.kysely.selectFrom('journal').selectAll().where('kind', '=', 'silence.ended').execute();
+    expect(ended.map((j) => [j.subject_id, JSON.parse(j.data).alertIds])).toEqual([[s.id, [lag.id]]]);
+
+    // The silence's original end, reached later, tells nobody again.
+    t.clock.advance(2 * 60 * MINUTE);
+    await runDue();
+    await runDue();
+    expect(notices()).toEqual(['alert.triggered:db/lag']);
+  });
+
+  it('a silence reaching its end notifies the alerts it kept quiet that still fire', async () => {
+    const s = await silence(['service="checkout"', 'dedup_key="db/lag"'], '1h');
+    await send('trigger', 'db/lag');
+    await runDue();
+    expect((await alertByKey('db/lag')).suppressedBy).toBe(`silence:${s.id}`);
+    t.clock.advance(59 * MINUTE);
+    await runDue();
+    await runDue();
+    expect(delivered()).toEqual([]);
+
+    t.clock.set(s.endsAt);
+    await runDue();
+    await runDue();
+    expect((await alertByKey('db/lag')).suppressedBy).toBeNull();
+    expect(notices()).toEqual(['alert.triggered:db/lag']);
+    expect((await api('GET', `/api/v1/silences/${s.id}`)).json().state).toBe('expired');
+  });
+
+  it('an alert that resolved while silenced is not notified when the silence ends', async () => {
+    const byApi = await silence(['service="checkout"', 'dedup_key="db/lag"'], '1h');
+    const byClock = await silence(['service="checkout"', 'dedup_key="db/locks"'], '1h');
+    await send('trigger', 'db/lag');
+    await send('trigger', 'db/locks');
+    await send('resolve', 'db/lag');
+    await send('resolve', 'db/locks');
+    await runDue();
+    expect((await api('POST', `/api/v1/silences/${byApi.id}/expire`)).statusCode).toBe(200);
+    t.clock.set(byClock.endsAt);
+    await runDue();
+    await runDue();
+    expect(delivered()).toEqual([]);
+    expect((await alertByKey('db/lag')).suppressedBy).toBe(`silence:${byApi.id}`);
+    expect((await alertByKey('db/locks')).suppressedBy).toBe(`silence:${byClock.id}`);
+    expect(await t.db.kysely.selectFrom('journal').select('id').where('kind', '=', 'silence.ended').execute()).toEqual([]);
+  });
+
+  it('an alert another active silence also matches stays muted, by that silence, until it ends too', async () => {
+    const narrow = await silence(['service="checkout"', 'dedup_key="db/lag"'], '1h');
+    await send('trigger', 'db/lag');
+    await runDue();
+    expect((await alertByKey('db/lag')).suppressedBy).toBe(`silence:${narrow.id}`);
+    const wide = await silence(['service="checkout"'], '3h');
+    // Still the first silence's: creating the second one mutes only what nothing muted yet.
+    expect((await alertByKey('db/lag')).suppressedBy).toBe(`silence:${narrow.id}`);
+
+    expect((await api('POST', `/api/v1/silences/${narrow.id}/expire`)).statusCode).toBe(200);
+    t.clock.set(narrow.endsAt);
+    await runDue();
+    await runDue();
+    expect((await alertByKey('db/lag')).suppressedBy).toBe(`silence:${wide.id}`);
+    expect(delivered()).toEqual([]);
+
+    t.clock.set(wide.endsAt);
+    await runDue();
+    await runDue();
+    expect((await alertByKey('db/lag')).suppressedBy).toBeNull();
+    expect(notices()).toEqual(['alert.triggered:db/lag']);
+  });
+
   it('one click from an alert silences its key: its acknowledgement and resolution stay quiet', async () => {
     await send('trigger', 'api/latency');
     await runDue();

@@ -5,16 +5,18 @@ import { ConflictError, InputError, NotFoundError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { fromJson } from '../db/json.ts';
+import type { JobQueue } from '../jobs/jobs.ts';
 import type { Journal } from '../journal/journal.ts';
-import { matchLabels } from './dispatch.ts';
+import { Dispatcher, matchLabels } from './dispatch.ts';
 import { formatMatcher, matches, quoteLabelValue, type Silence, type SilenceState, silenceState } from './hygiene/index.ts';
 import { parseSilence } from './hygiene/silences.ts';
 
 /**
  * Silences: label matchers and a time range during which matching alerts are kept but nobody
  * is notified about them. Creating a silence also mutes the open alerts it matches at once (so
- * their acknowledgements, resolutions and grouped repeats stay quiet); expiring it lifts that
- * mute from alerts still open, without notifying about them after the fact.
+ * their acknowledgements, resolutions and grouped repeats stay quiet). When a silence ends,
+ * expired by hand or at its `ends_at`, the open alerts it muted are judged again: those that
+ * still fire and that nothing else mutes are notified then, so no page is lost to a silence.
  */
 
 export interface SilenceOut {
@@ -48,11 +50,21 @@ export class SilenceService {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #journal: Journal;
+  readonly #jobs: JobQueue | null;
+  readonly #dispatch: Dispatcher;
 
-  constructor(deps: { db: Db; clock: Clock; journal: Journal }) {
+  /**
+   * With `jobs`, the end of each silence is scheduled as a durable job, and the alerts a silence
+   * muted are notified when it ends (the queue's handlers are registered by the alert service).
+   */
+  constructor(deps: { db: Db; clock: Clock; journal: Journal; jobs?: JobQueue; dispatcher?: Dispatcher }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#journal = deps.journal;
+    this.#jobs = deps.jobs ?? null;
+    // The alert service's own, when there is one: one pipeline, one cached configuration.
+    this.#dispatch =
+      deps.dispatcher ?? new Dispatcher({ db: deps.db, clock: deps.clock, journal: deps.journal, jobs: this.#jobs });
   }
 
   async create(p: Principal, input: SilenceCreate): Promise<SilenceOut> {
@@ -129,6 +141,7 @@ export class SilenceService {
         updated_at: now,
       })
       .execute();
+    await this.#dispatch.silenceScheduled(trx, s.id, s.endsAt);
     const muted = silenceState(s, now) === 'active' ? await this.#muteOpen(trx, s) : 0;
     await this.#journal.append(trx, {
       kind: 'silence.created',
@@ -160,23 +173,19 @@ export class SilenceService {
     return ids.length;
   }
 
+  /**
+   * Ends a silence now. The open alerts it muted are judged again in the same transaction:
+   * those still firing that nothing else mutes are notified.
+   */
   async expire(p: Principal, id: string): Promise<SilenceOut> {
     const now = this.#clock.now();
+    let notified = 0;
     await this.#db.kysely.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('silences').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new NotFoundError(`no silence with id "${id}"`);
       if (Number(row.ends_at) <= now) throw new ConflictError('the silence has already expired');
-      await trx
-        .updateTable('silences')
-        .set({ ends_at: Math.max(now, Number(row.starts_at)), updated_at: now })
-        .where('id', '=', id)
-        .execute();
-      await trx
-        .updateTable('alerts')
-        .set({ suppressed_by: null })
-        .where('suppressed_by', '=', `silence:${id}`)
-        .where('status', '<>', 'resolved')
-        .execute();
+      const endsAt = Math.max(now, Number(row.starts_at));
+      await trx.updateTable('silences').set({ ends_at: endsAt, updated_at: now }).where('id', '=', id).execute();
       await this.#journal.append(trx, {
         kind: 'silence.expired',
         actor: p.actor,
@@ -185,7 +194,11 @@ export class SilenceService {
         subjectId: id,
         data: { matchers: fromJson<string[]>(row.matchers, []) },
       });
+      // Its new end has its job too: it catches an alert muted by a change that commits meanwhile.
+      await this.#dispatch.silenceScheduled(trx, id, endsAt);
+      notified = (await this.#dispatch.silenceEnded(trx, id, now)).length;
     });
+    if (notified > 0) this.#jobs?.wake();
     return this.get(id);
   }
 
