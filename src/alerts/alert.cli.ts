@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ApiClient, CliError, EXIT, globalOptions, printJson, printTable } from '../cli/context.ts';
 import { INTEGRATION_TYPES } from './alert.model.ts';
 import type { AlertOut, IntegrationKeyOut, IntegrationOut } from './alert.service.ts';
-import type { FatigueReport } from './fatigue.ts';
+import { DEFAULT_HANDOFFS, type FatigueReport, parseHandoffs } from './fatigue.ts';
 import type { IntegrationConfig, IntegrationRoute } from './integration.config.ts';
 
 function say(line = ''): void {
@@ -288,22 +288,38 @@ function registerFatigueCommand(alert: Command): void {
     .option('--team <name>', 'only this team')
     .option('--days <n>', 'the last n days', '28')
     .option('--time-zone <zone>', 'IANA time zone of shifts and working hours', 'UTC')
-    .action(async (opts: { team?: string; days: string; timeZone: string }, cmd: Command) => {
+    .option(
+      '--handoffs <times>',
+      'local times on-call hands over, 1 to 6 distinct HH:MM, comma-separated (09:00,21:00; 07:00,15:00,23:00; 09:00)',
+      DEFAULT_HANDOFFS.join(','),
+    )
+    .action(async (opts: { team?: string; days: string; timeZone: string; handoffs: string }, cmd: Command) => {
       const options = globalOptions(cmd);
       const days = Number(opts.days);
       if (!Number.isInteger(days) || days < 1 || days > 366) {
         throw new CliError(`--days must be a whole number from 1 to 366 (got "${opts.days}")`, EXIT.invalid);
       }
+      let handoffs: string[];
+      try {
+        handoffs = parseHandoffs(opts.handoffs, '--handoffs');
+      } catch (error) {
+        throw new CliError((error as Error).message, EXIT.invalid);
+      }
       const r = await new ApiClient(options).get<FatigueReport>('/api/v1/alerts/fatigue', {
         team: opts.team,
         days: String(days),
         timeZone: opts.timeZone,
+        handoffs: handoffs.join(','),
       });
       if (options.json) return printJson(r);
       const tz = r.timeZone;
       const limit = r.limitPagesPer12h;
       say(`Alert fatigue ${localTime(r.from, tz)} → ${localTime(r.to, tz)} ${tz} (${days} days)`);
-      say(`Shifts: ${r.shiftSchedule}. A shift with more than ${limit} pages, or a team averaging more, is flagged.`);
+      // With other handoffs than 08:00/20:00 shifts need not be 12 hours long: say "per 12 h".
+      const per12h = r.handoffs !== null && r.handoffs.join(',') === DEFAULT_HANDOFFS.join(',') ? '' : ' per 12 h';
+      say(
+        `Shifts: ${r.shiftSchedule}. A shift with more than ${limit} pages per 12 hours, or a team averaging more, is flagged.`,
+      );
       say('');
       if (r.totals.alerts === 0) say('No alerts were triggered in this period.\n');
       printTable(
@@ -322,7 +338,7 @@ function registerFatigueCommand(alert: Command): void {
       );
       const flagged = r.teams.flatMap((t) => t.shifts.filter((s) => s.flagged).map((s) => ({ team: t.team, ...s })));
       say('');
-      say(`Shifts over ${limit} pages: ${flagged.length === 0 ? 'none' : flagged.length}`);
+      say(`Shifts over ${limit} pages${per12h}: ${flagged.length === 0 ? 'none' : flagged.length}`);
       if (flagged.length > 0) {
         printTable(
           flagged
@@ -335,8 +351,9 @@ function registerFatigueCommand(alert: Command): void {
               'off-hours': s.outsideWorkingHours,
               acked: s.acknowledged,
               noise: s.noise,
+              'per 12h': s.pagesPer12h.toFixed(2),
             })),
-          ['team', 'shift', 'pages', 'off-hours', 'acked', 'noise'],
+          ['team', 'shift', 'pages', 'off-hours', 'acked', 'noise', 'per 12h'],
         );
         if (flagged.length > 20) say(`… and ${flagged.length - 20} more (--json lists them all)`);
       }

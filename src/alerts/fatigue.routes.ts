@@ -46,7 +46,9 @@ const ShiftOut = z.object({
   outsideWorkingHours: z.number(),
   acknowledged: z.number(),
   noise: z.number(),
-  flagged: z.boolean(),
+  hours: z.number().describe('the whole shift’s length in hours, even when the period cuts it short'),
+  pagesPer12h: z.number().describe('pages × 12 h / the shift’s length'),
+  flagged: z.boolean().describe('more than limitPagesPer12h pages per 12 hours of the shift'),
 });
 
 export const FatigueReportOut = z.object({
@@ -56,6 +58,10 @@ export const FatigueReportOut = z.object({
   generatedAt: z.number(),
   workingHours: z.object({ timeZone: z.string(), days: z.array(z.number()), start: z.string(), end: z.string() }),
   shiftSchedule: z.string(),
+  handoffs: z
+    .array(z.string())
+    .nullable()
+    .describe('local times the shifts start at (HH:MM); null for a schedule without fixed ones'),
   limitPagesPer12h: z.number(),
   totals: z.object({ ...Counts, teams: z.number(), flaggedTeams: z.number(), flaggedShifts: z.number() }),
   teams: z.array(
@@ -96,6 +102,12 @@ export function registerFatigueRoutes(app: App, deps: { db: Db; clock: Clock; sh
           days: z.string().max(8).optional().describe('the period’s length when `from` is not given (default 28)'),
           team: Name.optional().describe('only this team'),
           timeZone: z.string().min(1).max(64).optional().describe('IANA time zone of shifts and working hours; default UTC'),
+          handoffs: z
+            .string()
+            .optional()
+            .describe(
+              'local times on-call hands over, 1 to 6 distinct HH:MM, comma-separated: 09:00,21:00 (two 12-hour shifts), 07:00,15:00,23:00, 09:00 (one 24-hour shift); default 08:00,20:00',
+            ),
         }),
         response: { 200: FatigueReportOut },
       },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliError, EXIT } from '../cli/context.ts';
 import { runCli } from '../cli/testing.ts';
 import type { Db } from '../db/database.ts';
 import type { AlertsTable } from '../db/schema.ts';
@@ -198,6 +199,36 @@ describe.each(testDialects)('the alert fatigue report on %s', (dialect) => {
     expect(r.workingHours.timeZone).toBe('Europe/Berlin');
   });
 
+  it('cuts shifts at the handoff times asked for and flags them per 12 hours of their length', async () => {
+    const period = '?from=2026-02-23T00:00:00Z&to=2026-02-25T00:00:00Z';
+    const plain = (await get(period)).json() as FatigueReport;
+    expect(plain.handoffs).toEqual(['08:00', '20:00']);
+
+    const daily = await get(`${period}&handoffs=09:00`);
+    expect(daily.statusCode).toBe(200);
+    const d = daily.json() as FatigueReport;
+    expect([d.handoffs, d.shiftSchedule]).toEqual([['09:00'], '24-hour shifts (09:00–09:00, UTC)']);
+    const payments = d.teams.find((x) => x.team === 'payments')!;
+    expect(payments.shifts.map((s) => [s.label, s.partial, s.hours, s.pages, s.pagesPer12h, s.flagged])).toEqual([
+      ['2026-02-22 09:00–09:00', true, 24, 3, 1.5, false],
+      ['2026-02-23 09:00–09:00', false, 24, 1, 0.5, false],
+      ['2026-02-24 09:00–09:00', true, 24, 0, 0, false],
+    ]);
+    // The team's average does not depend on the shifts: 4 pages in 48 hours.
+    expect([payments.pagesPer12h, payments.flagged, payments.flaggedShifts]).toEqual([1, false, 0]);
+    expect(d.totals.flaggedShifts).toBe(0);
+
+    const three = (await get(`${period}&handoffs=23:00,07:00,15:00&team=payments`)).json() as FatigueReport;
+    expect(three.handoffs).toEqual(['07:00', '15:00', '23:00']);
+    const p = three.teams[0]!;
+    expect(p.shifts.slice(0, 3).map((s) => [s.label, s.kind, s.hours, s.pages, s.pagesPer12h, s.flagged])).toEqual([
+      ['2026-02-22 23:00–07:00', 'night', 8, 3, 4.5, true],
+      ['2026-02-23 07:00–15:00', 'day', 8, 1, 1.5, false],
+      ['2026-02-23 15:00–23:00', 'day', 8, 0, 0, false],
+    ]);
+    expect([p.shiftCount, p.flaggedShifts]).toEqual([7, 1]);
+  });
+
   it('covers the last 28 days by default', async () => {
     const r = (await get('')).json() as FatigueReport;
     expect([r.from, r.to]).toEqual([t('2026-02-02T10:00:00Z'), t('2026-03-02T10:00:00Z')]);
@@ -221,6 +252,11 @@ describe.each(testDialects)('the alert fatigue report on %s', (dialect) => {
       ['?timeZone=Mars/Olympus', 'timeZone'],
       ['?team=Not%20A%20Name', 'querystring.team'],
       ['?shift=night', 'querystring.shift'],
+      ['?handoffs=9:00', 'handoffs'],
+      ['?handoffs=noon', 'handoffs'],
+      ['?handoffs=09:00,21:00,09:00', 'handoffs'],
+      ['?handoffs=00:00,01:00,02:00,03:00,04:00,05:00,06:00', 'handoffs'],
+      ['?handoffs=09:00,', 'handoffs'],
     ] as const) {
       const res = await get(query);
       expect(res.statusCode, query).toBe(400);
@@ -270,6 +306,23 @@ describe('vigil alert fatigue', () => {
 
   it('refuses a bad --days before asking the server', async () => {
     await expect(vigil('alert', 'fatigue', '--days', '0')).rejects.toThrow(/--days must be a whole number/);
+  });
+
+  it('takes the handoff times with --handoffs, and refuses bad ones before asking the server', async () => {
+    const out = await vigil('alert', 'fatigue', '--days', '28', '--handoffs', '07:00,15:00,23:00');
+    expect(out).toContain('Shifts: 8-hour shifts (07:00–15:00, 15:00–23:00, 23:00–07:00, UTC).');
+    expect(out).toContain('Shifts over 2 pages per 12 h: 1');
+    expect(out).toMatch(/payments\s+2026-02-22 23:00–07:00\s+4\s+4\s+1\s+2\s+6\.00/);
+    const r = JSON.parse(await vigil('alert', 'fatigue', '--handoffs', '09:00,21:00', '--json')) as FatigueReport;
+    expect(r.handoffs).toEqual(['09:00', '21:00']);
+    expect(r.teams[0]!.shifts[0]!.label).toMatch(/^\d{4}-\d{2}-\d{2} (09:00–21:00|21:00–09:00)$/);
+
+    for (const bad of ['9:00', '09:00,09:00', '1,2,3']) {
+      const error = await vigil('alert', 'fatigue', '--handoffs', bad).catch((e: unknown) => e);
+      expect(error, bad).toBeInstanceOf(CliError);
+      expect((error as CliError).exitCode).toBe(EXIT.invalid);
+      expect((error as CliError).message).toMatch(/^--handoffs: /);
+    }
   });
 });
 

@@ -2,7 +2,15 @@ import type { Clock } from '../core/clock.ts';
 import { InputError, NotFoundError } from '../core/errors.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { assertTimeZone, parseLocalDateTime, zonedToUtc } from '../slo/calendar.ts';
-import { DAY_MS, type FatigueAlert, type FatigueReport, fatigueReport, type ShiftSchedule } from './fatigue.ts';
+import {
+  DAY_MS,
+  type FatigueAlert,
+  type FatigueReport,
+  fatigueReport,
+  handoffShifts,
+  parseHandoffs,
+  type ShiftSchedule,
+} from './fatigue.ts';
 
 /**
  * Reads what the alert fatigue report needs in two queries: the teams to report on, and every
@@ -25,6 +33,8 @@ export interface FatigueQuery {
   team?: string;
   /** IANA time zone of shifts, working hours and local dates; default UTC. */
   timeZone?: string;
+  /** Local times on-call hands over, comma-separated (`09:00,21:00`); default `08:00,20:00`. */
+  handoffs?: string;
 }
 
 const ZONED_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -116,6 +126,9 @@ export async function fatigueReportOf(
 ): Promise<FatigueReport> {
   const now = deps.clock.now();
   const { from, to, timeZone } = fatiguePeriod(q, now);
+  // Handoffs asked for win over the schedule the server was given (on-call rotations, later).
+  const asked = q.handoffs !== undefined && q.handoffs.trim() !== '';
+  const shifts = asked ? handoffShifts(timeZone, parseHandoffs(q.handoffs)) : deps.shifts;
   const ex = deps.db.kysely;
   let teams: Array<{ id: string; name: string; title: string | null }>;
   if (q.team !== undefined) {
@@ -132,5 +145,5 @@ export async function fatigueReportOf(
       .execute();
   }
   const alerts = await fatigueAlerts(ex, { from, to, teamId: q.team !== undefined ? teams[0]?.id : undefined });
-  return fatigueReport({ from, to, timeZone, generatedAt: now, teams, alerts, shifts: deps.shifts });
+  return fatigueReport({ from, to, timeZone, generatedAt: now, teams, alerts, shifts });
 }

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../core/errors.ts';
 import {
+  DEFAULT_HANDOFFS,
   dedupPrefix,
   type FatigueAlert,
   fatigueReport,
+  handoffShifts,
   isNoise,
   isPerson,
+  parseHandoffs,
   type ShiftSchedule,
   sourceOf,
   twelveHourShifts,
@@ -342,7 +346,13 @@ describe('the alert fatigue report', () => {
     expect(r.shiftSchedule).toBe('daily');
     const search = r.teams.find((x) => x.team === 'search')!;
     expect(search.shifts.map((s) => s.pages)).toEqual([3, 6]);
-    expect([search.pagesPer12h, search.flagged, search.flaggedShifts]).toEqual([2.25, true, 2]);
+    // 24-hour shifts: 3 pages are 1.5 per 12 hours (not flagged), 6 are 3 (flagged).
+    expect(search.shifts.map((s) => [s.hours, s.pagesPer12h, s.flagged])).toEqual([
+      [24, 1.5, false],
+      [24, 3, true],
+    ]);
+    expect([search.pagesPer12h, search.flagged, search.flaggedShifts]).toEqual([2.25, true, 1]);
+    expect(r.handoffs).toBeNull();
   });
 });
 
@@ -362,6 +372,165 @@ describe('twelve-hour shifts', () => {
       ['day', '2026-03-02T19:00:00.000Z'],
       ['night', '2026-03-02T20:00:00.000Z'],
     ]);
+  });
+});
+
+describe('shifts between handoff times', () => {
+  const H = 3_600_000;
+  const rows = (shifts: ReturnType<ShiftSchedule['shifts']>) =>
+    shifts.map((s) => [s.label, new Date(s.start).toISOString(), (s.end - s.start) / H, s.kind, s.partial]);
+
+  it('keeps 08:00 and 20:00 as the default, with day and night labels', () => {
+    expect(DEFAULT_HANDOFFS).toEqual(['08:00', '20:00']);
+    const schedule = handoffShifts('UTC');
+    expect(schedule.name).toBe('12-hour shifts (day 08:00–20:00, night 20:00–08:00, UTC)');
+    expect(schedule.handoffs).toEqual(['08:00', '20:00']);
+    const r = fatigueReport({ from: FROM, to: TO, timeZone: 'UTC', generatedAt: TO, teams: TEAMS, alerts: scenario() });
+    expect(r.handoffs).toEqual(['08:00', '20:00']);
+    expect(r.shiftSchedule).toBe(schedule.name);
+  });
+
+  it('makes one 24-hour shift a day from a single handoff', () => {
+    const schedule = handoffShifts('UTC', ['09:00']);
+    expect(schedule.name).toBe('24-hour shifts (09:00–09:00, UTC)');
+    expect(rows(schedule.shifts(null, FROM, TO))).toEqual([
+      ['2026-03-01 09:00–09:00', '2026-03-02T00:00:00.000Z', 9, 'day', true],
+      ['2026-03-02 09:00–09:00', '2026-03-02T09:00:00.000Z', 24, 'day', false],
+      ['2026-03-03 09:00–09:00', '2026-03-03T09:00:00.000Z', 15, 'day', true],
+    ]);
+  });
+
+  it('makes two 12-hour shifts from 09:00 and 21:00, the night an hour short when Berlin springs forward', () => {
+    // Sunday 2026-03-29: clocks go from 02:00 CET to 03:00 CEST.
+    const schedule = handoffShifts('Europe/Berlin', ['21:00', '09:00']);
+    expect(schedule.handoffs).toEqual(['09:00', '21:00']);
+    expect(schedule.name).toBe('12-hour shifts (09:00–21:00, 21:00–09:00, Europe/Berlin)');
+    expect(rows(schedule.shifts(null, t('2026-03-28T08:00:00Z'), t('2026-03-29T19:00:00Z')))).toEqual([
+      ['2026-03-28 09:00–21:00', '2026-03-28T08:00:00.000Z', 12, 'day', false],
+      ['2026-03-28 21:00–09:00', '2026-03-28T20:00:00.000Z', 11, 'night', false],
+      ['2026-03-29 09:00–21:00', '2026-03-29T07:00:00.000Z', 12, 'day', false],
+    ]);
+  });
+
+  it('makes three 8-hour shifts, the night an hour long when Berlin falls back', () => {
+    // Sunday 2026-10-25: clocks go from 03:00 CEST back to 02:00 CET.
+    const schedule = handoffShifts('Europe/Berlin', ['07:00', '15:00', '23:00']);
+    expect(schedule.name).toBe('8-hour shifts (07:00–15:00, 15:00–23:00, 23:00–07:00, Europe/Berlin)');
+    expect(rows(schedule.shifts('x', t('2026-10-24T05:00:00Z'), t('2026-10-25T22:00:00Z')))).toEqual([
+      ['2026-10-24 07:00–15:00', '2026-10-24T05:00:00.000Z', 8, 'day', false],
+      ['2026-10-24 15:00–23:00', '2026-10-24T13:00:00.000Z', 8, 'day', false],
+      ['2026-10-24 23:00–07:00', '2026-10-24T21:00:00.000Z', 9, 'night', false],
+      ['2026-10-25 07:00–15:00', '2026-10-25T06:00:00.000Z', 8, 'day', false],
+      ['2026-10-25 15:00–23:00', '2026-10-25T14:00:00.000Z', 8, 'day', false],
+    ]);
+  });
+
+  it('moves a handoff in the skipped hour forward by the gap, and names uneven shifts by their count', () => {
+    const schedule = handoffShifts('Europe/Berlin', ['02:30', '12:00']);
+    expect(schedule.name).toBe('2 shifts a day (02:30–12:00, 12:00–02:30, Europe/Berlin)');
+    const shifts = schedule.shifts(null, t('2026-03-28T11:00:00Z'), t('2026-03-29T10:00:00Z'));
+    expect(rows(shifts)).toEqual([
+      ['2026-03-28 12:00–02:30', '2026-03-28T11:00:00.000Z', 14.5, 'day', false],
+      // 02:30 does not happen on the 29th: the shift starts at 03:30 CEST.
+      ['2026-03-29 02:30–12:00', '2026-03-29T01:30:00.000Z', 8.5, 'night', false],
+    ]);
+  });
+
+  it('flags a shift by its pages per 12 hours of its length, and a team by its average', () => {
+    seq = 0;
+    const at = (iso: string, n: number) => Array.from({ length: n }, (_, i) => alert({ createdAt: t(iso) + i * MIN }));
+    // Berlin, 2026-10-24 05:00Z to 2026-10-25 22:00Z (41 hours): three shifts a day.
+    const alerts = [
+      ...at('2026-10-24T06:00:00Z', 2), // 8 h day shift: 2 pages are 3 per 12 h
+      ...at('2026-10-24T14:00:00Z', 1), // 8 h: 1.5 per 12 h
+      ...at('2026-10-24T22:00:00Z', 2), // 9 h night: 2.67 per 12 h
+      ...at('2026-10-25T07:00:00Z', 1),
+    ];
+    const r = fatigueReport({
+      from: t('2026-10-24T05:00:00Z'),
+      to: t('2026-10-25T22:00:00Z'),
+      timeZone: 'Europe/Berlin',
+      generatedAt: 0,
+      teams: [],
+      alerts,
+      handoffs: ['07:00', '15:00', '23:00'],
+    });
+    expect(r.handoffs).toEqual(['07:00', '15:00', '23:00']);
+    const p = r.teams[0]!;
+    expect(p.shifts.map((s) => [s.pages, s.hours, s.pagesPer12h, s.flagged])).toEqual([
+      [2, 8, 3, true],
+      [1, 8, 1.5, false],
+      [2, 9, 2.67, true],
+      [1, 8, 1.5, false],
+      [0, 8, 0, false],
+    ]);
+    // 6 pages in 41 hours: 1.76 per 12 h.
+    expect([p.pages, p.hours, p.pagesPer12h, p.flagged, p.flaggedShifts, p.maxShiftPages]).toEqual([6, 41, 1.76, false, 2, 2]);
+    expect(r.totals.flaggedShifts).toBe(2);
+
+    // One 24-hour shift: 4 pages are 2 per 12 h (not over), 5 are 2.5.
+    const day = (n: number) =>
+      fatigueReport({
+        from: t('2026-03-02T09:00:00Z'),
+        to: t('2026-03-03T09:00:00Z'),
+        timeZone: 'UTC',
+        generatedAt: 0,
+        teams: [],
+        alerts: at('2026-03-02T10:00:00Z', n),
+        handoffs: ['09:00'],
+      }).teams[0]!;
+    expect([day(4).shifts[0]!.pagesPer12h, day(4).shifts[0]!.flagged, day(4).flagged]).toEqual([2, false, false]);
+    expect([day(5).shifts[0]!.pagesPer12h, day(5).shifts[0]!.flagged, day(5).flagged]).toEqual([2.5, true, true]);
+  });
+
+  it('judges a partial shift by its whole length', () => {
+    seq = 0;
+    // The period ends an hour into the 08:00–20:00 shift: 2 pages in it are 2 per 12 h, not 24.
+    const r = fatigueReport({
+      from: t('2026-03-02T00:00:00Z'),
+      to: t('2026-03-02T09:00:00Z'),
+      timeZone: 'UTC',
+      generatedAt: 0,
+      teams: [],
+      alerts: [alert({ createdAt: t('2026-03-02T08:10:00Z') }), alert({ createdAt: t('2026-03-02T08:20:00Z') })],
+    });
+    expect(r.teams[0]!.shifts.map((s) => [s.label, s.partial, s.hours, s.pages, s.pagesPer12h, s.flagged])).toEqual([
+      ['2026-03-01 night', true, 12, 0, 0, false],
+      ['2026-03-02 day', true, 12, 2, 2, false],
+    ]);
+  });
+
+  it('reads handoffs from a comma-separated list, in time-of-day order', () => {
+    expect(parseHandoffs(' 21:00, 09:00 ')).toEqual(['09:00', '21:00']);
+    expect(parseHandoffs('00:00,04:00,08:00,12:00,16:00,20:00')).toHaveLength(6);
+    expect(parseHandoffs(['23:59'])).toEqual(['23:59']);
+    expect(parseHandoffs(undefined)).toEqual(['08:00', '20:00']);
+    expect(parseHandoffs('')).toEqual(['08:00', '20:00']);
+  });
+
+  it('refuses bad handoffs with an input error naming the field', () => {
+    for (const [text, message] of [
+      ['9:00', /"9:00" is not a time of day HH:MM/],
+      ['24:00', /"24:00" is not a time of day/],
+      ['09:60', /"09:60" is not a time of day/],
+      ['09:00,,21:00', /"" is not a time of day/],
+      ['nine', /"nine" is not a time of day/],
+      ['09:00,21:00,09:00', /09:00 is given twice/],
+      ['00:00,03:00,06:00,09:00,12:00,15:00,18:00', /at most 6 handoff times a day \(got 7\)/],
+    ] as const) {
+      let error: unknown;
+      try {
+        parseHandoffs(text);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, text).toBeInstanceOf(InputError);
+      expect((error as InputError).issues[0]?.path, text).toBe('handoffs');
+      expect((error as InputError).issues[0]?.message, text).toMatch(message);
+    }
+    expect(() => parseHandoffs('9', '--handoffs')).toThrow(/^--handoffs: "9" is not a time of day/);
+    expect(() => handoffShifts('UTC', ['08:00', '08:00'])).toThrow(InputError);
+    expect(() => handoffShifts('UTC', [])).toThrow(InputError);
   });
 });
 

@@ -1,3 +1,4 @@
+import { InputError } from '../core/errors.ts';
 import { addLocalDays, type LocalDateTime, utcToZoned, zonedToUtc } from '../slo/calendar.ts';
 import { DEFAULT_WORKING_HOURS, isWorkingTime, type WorkingHours } from './hygiene/urgency.ts';
 
@@ -14,7 +15,11 @@ import { DEFAULT_WORKING_HOURS, isWorkingTime, type WorkingHours } from './hygie
  *   and it was resolved by Vigil or the sending tool. How long it was open does not matter; the
  *   noise that went away within {@link TRANSIENT_MS} is also counted as `transient`.
  * - **Shifts** come from a {@link ShiftSchedule}; until on-call rotations exist, every team has
- *   12-hour day and night shifts ({@link twelveHourShifts}).
+ *   the same shifts between fixed daily handoff times ({@link handoffShifts}), by default 12-hour
+ *   day and night shifts 08:00–20:00 and 20:00–08:00.
+ * - A shift is **flagged** when it has more than {@link PAGES_PER_12H_LIMIT} pages per 12 hours
+ *   of its length (an 8-hour shift with 2 pages is 3 per 12 h); a team, when its pages over the
+ *   period average more than that per 12 hours.
  */
 
 export const HOUR_MS = 3_600_000;
@@ -56,29 +61,126 @@ export interface Shift {
   /** The shift as it falls inside the report's period: `[start, end)`. */
   start: number;
   end: number;
+  /** `day` when the shift starts from 06:00 to before 18:00 local time, else `night`. */
   kind: 'day' | 'night';
-  /** `2026-03-01 day`, `2026-03-01 night` (a night is named by the evening it starts). */
+  /**
+   * With the default handoffs `2026-03-01 day`, `2026-03-01 night` (a night is named by the
+   * evening it starts); with others the local date it starts and its hours, `2026-03-01 09:00–21:00`.
+   */
   label: string;
   /** True when the period cuts the shift short. */
   partial: boolean;
+  /** The whole shift's length in ms, even when the period cuts it short; default `end - start`. */
+  length?: number;
 }
 
 /**
  * Who is on call when. On-call rotations will provide their own; until then every team has the
- * same {@link twelveHourShifts}.
+ * same shifts between fixed daily handoffs ({@link handoffShifts}).
  */
 export interface ShiftSchedule {
   readonly name: string;
+  /** The local handoff times the shifts start at, when the schedule has fixed daily ones. */
+  readonly handoffs?: readonly string[];
   /** The shifts of `team` that overlap `[from, to)`, in order, clipped to it and covering it without gaps. */
   shifts(team: string | null, from: number, to: number): Shift[];
 }
 
-const DAY_START_HOUR = 8;
-const NIGHT_START_HOUR = 20;
+/** Day shifts 08:00–20:00 and night shifts 20:00–08:00. */
+export const DEFAULT_HANDOFFS: readonly string[] = Object.freeze(['08:00', '20:00']);
+/** The most handoffs a day: six four-hour shifts. */
+export const MAX_HANDOFFS = 6;
+const HANDOFF_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+const hhmm = (minutes: number): string =>
+  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+/**
+ * The handoff times of a query or option: a comma-separated list (`09:00,21:00`) or an array of
+ * 1 to {@link MAX_HANDOFFS} distinct local times `HH:MM` (24-hour), returned in time-of-day order.
+ * Empty or missing: {@link DEFAULT_HANDOFFS}. Throws an {@link InputError} naming `field`.
+ */
+export function parseHandoffs(input: string | readonly string[] | undefined | null, field = 'handoffs'): string[] {
+  if (input === undefined || input === null) return [...DEFAULT_HANDOFFS];
+  const items = (typeof input === 'string' ? input.split(',') : [...input]).map((x) => x.trim());
+  if (items.length === 1 && items[0] === '') return [...DEFAULT_HANDOFFS];
+  if (items.length === 0) throw InputError.field(field, 'give at least one handoff time HH:MM, e.g. 09:00');
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (!HANDOFF_RE.test(item)) {
+      throw InputError.field(field, `"${item}" is not a time of day HH:MM (24-hour), e.g. 09:00 or 21:30`);
+    }
+    if (seen.has(item)) throw InputError.field(field, `${item} is given twice; handoff times must differ`);
+    seen.add(item);
+  }
+  if (items.length > MAX_HANDOFFS) {
+    throw InputError.field(field, `at most ${MAX_HANDOFFS} handoff times a day (got ${items.length})`);
+  }
+  return items.sort((a, b) => minutesOf(a) - minutesOf(b));
+}
+
+const isDefaultHandoffs = (handoffs: readonly string[]): boolean =>
+  handoffs.length === DEFAULT_HANDOFFS.length && handoffs.every((h, i) => h === DEFAULT_HANDOFFS[i]);
 
 function localDate(t: LocalDateTime): string {
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}`;
+}
+
+/** A schedule's name: `12-hour shifts (day 08:00–20:00, night 20:00–08:00, UTC)`, `3 shifts a day (…)`. */
+function scheduleName(handoffs: readonly string[], timeZone: string): string {
+  if (isDefaultHandoffs(handoffs)) return `12-hour shifts (day 08:00–20:00, night 20:00–08:00, ${timeZone})`;
+  const n = handoffs.length;
+  const spans = handoffs.map((h, i) => `${h}–${handoffs[(i + 1) % n]}`);
+  const gaps = handoffs.map((h, i) => (minutesOf(handoffs[(i + 1) % n] as string) - minutesOf(h) + 1440) % 1440 || 1440);
+  const even = gaps.every((g) => g === gaps[0]);
+  const kind = even ? `${Number(((gaps[0] as number) / 60).toFixed(2))}-hour shifts` : `${n} shifts a day`;
+  return `${kind} (${spans.join(', ')}, ${timeZone})`;
+}
+
+/**
+ * Shifts from each handoff to the next in `timeZone`, every day: with `08:00,20:00` (the default)
+ * day shifts 08:00–20:00 and night shifts 20:00–08:00; with `09:00` one 24-hour shift. The
+ * handoffs are local times, so across a daylight-saving change the shift that spans it is an hour
+ * shorter or longer (a handoff in the skipped hour moves forward by the gap); shifts are cut at
+ * `from` and `to`. Throws an {@link InputError} for bad handoffs (see {@link parseHandoffs}).
+ */
+export function handoffShifts(timeZone: string, handoffs: readonly string[] = DEFAULT_HANDOFFS): ShiftSchedule {
+  const list = parseHandoffs(handoffs);
+  const minutes = list.map(minutesOf);
+  const labelled = isDefaultHandoffs(list);
+  const kindOf = (m: number): 'day' | 'night' => (m >= 6 * 60 && m < 18 * 60 ? 'day' : 'night');
+  return {
+    name: scheduleName(list, timeZone),
+    handoffs: list,
+    shifts(_team, from, to) {
+      const out: Shift[] = [];
+      if (!(to > from)) return out;
+      const first = utcToZoned(from, timeZone);
+      // Start the day before: the last shift that started then may still run at `from`.
+      let day: LocalDateTime = addLocalDays({ ...first, hour: 0, minute: 0, second: 0, millisecond: 0 }, -1);
+      const at = (d: LocalDateTime, m: number) =>
+        zonedToUtc({ ...d, hour: Math.floor(m / 60), minute: m % 60, second: 0, millisecond: 0 }, timeZone);
+      for (let guard = 0; guard < 100_000; guard++) {
+        const next = addLocalDays(day, 1);
+        for (let i = 0; i < minutes.length; i++) {
+          const m = minutes[i] as number;
+          const s = at(day, m);
+          const e = i + 1 < minutes.length ? at(day, minutes[i + 1] as number) : at(next, minutes[0] as number);
+          if (e <= from || s >= to || e <= s) continue;
+          const start = Math.max(s, from);
+          const end = Math.min(e, to);
+          const endsAt = minutes[(i + 1) % minutes.length] as number;
+          const kind = kindOf(m);
+          const label = labelled ? `${localDate(day)} ${kind}` : `${localDate(day)} ${hhmm(m)}–${hhmm(endsAt)}`;
+          out.push({ start, end, kind, label, partial: start !== s || end !== e, length: e - s });
+        }
+        if (at(next, minutes[0] as number) >= to) break;
+        day = next;
+      }
+      return out;
+    },
+  };
 }
 
 /**
@@ -86,33 +188,7 @@ function localDate(t: LocalDateTime): string {
  * change a night is 11 or 13 hours long; shifts are cut at `from` and `to`.
  */
 export function twelveHourShifts(timeZone: string): ShiftSchedule {
-  return {
-    name: `12-hour shifts (day 08:00–20:00, night 20:00–08:00, ${timeZone})`,
-    shifts(_team, from, to) {
-      const out: Shift[] = [];
-      if (!(to > from)) return out;
-      const first = utcToZoned(from, timeZone);
-      // Start the evening before: the night shift that started then may still run at `from`.
-      let day: LocalDateTime = addLocalDays({ ...first, hour: 0, minute: 0, second: 0, millisecond: 0 }, -1);
-      const at = (d: LocalDateTime, hour: number) => zonedToUtc({ ...d, hour, minute: 0, second: 0, millisecond: 0 }, timeZone);
-      for (let guard = 0; guard < 100_000; guard++) {
-        const next = addLocalDays(day, 1);
-        const bounds: Array<[number, number, 'day' | 'night']> = [
-          [at(day, DAY_START_HOUR), at(day, NIGHT_START_HOUR), 'day'],
-          [at(day, NIGHT_START_HOUR), at(next, DAY_START_HOUR), 'night'],
-        ];
-        for (const [s, e, kind] of bounds) {
-          if (e <= from || s >= to || e <= s) continue;
-          const start = Math.max(s, from);
-          const end = Math.min(e, to);
-          out.push({ start, end, kind, label: `${localDate(day)} ${kind}`, partial: start !== s || end !== e });
-        }
-        if (at(next, DAY_START_HOUR) >= to) break;
-        day = next;
-      }
-      return out;
-    },
-  };
+  return handoffShifts(timeZone, DEFAULT_HANDOFFS);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,7 +269,11 @@ export interface ShiftFatigue extends Shift {
   outsideWorkingHours: number;
   acknowledged: number;
   noise: number;
-  /** More than {@link PAGES_PER_12H_LIMIT} pages. */
+  /** The whole shift's length in hours (2 decimals), even when the period cuts it short. */
+  hours: number;
+  /** Pages per 12 hours of the whole shift's length: `pages × 12 h / length`, rounded to 2 decimals. */
+  pagesPer12h: number;
+  /** More than {@link PAGES_PER_12H_LIMIT} pages per 12 hours of the shift's length. */
   flagged: boolean;
 }
 
@@ -234,6 +314,8 @@ export interface FatigueReport {
   generatedAt: number;
   workingHours: WorkingHours;
   shiftSchedule: string;
+  /** The local handoff times of the shifts (`["08:00", "20:00"]`); null for a schedule without fixed ones. */
+  handoffs: string[] | null;
   limitPagesPer12h: number;
   totals: FatigueCounts & { teams: number; flaggedTeams: number; flaggedShifts: number };
   teams: TeamFatigue[];
@@ -249,8 +331,10 @@ export interface FatigueInput {
   /** Teams to report even when they had no alerts (their titles, too). */
   teams: ReadonlyArray<{ name: string; title: string | null }>;
   alerts: readonly FatigueAlert[];
-  /** Default: {@link twelveHourShifts} in `timeZone`. */
+  /** Default: {@link handoffShifts} of `handoffs` in `timeZone`. */
   shifts?: ShiftSchedule;
+  /** Local handoff times when `shifts` is not given; default {@link DEFAULT_HANDOFFS}. */
+  handoffs?: readonly string[];
   /** Default: {@link DEFAULT_WORKING_HOURS} in `timeZone`. */
   workingHours?: WorkingHours;
 }
@@ -362,9 +446,17 @@ function teamFatigue(
   input: FatigueInput,
   schedule: ShiftSchedule,
 ): TeamFatigue {
-  const shifts: ShiftFatigue[] = schedule
-    .shifts(team, input.from, input.to)
-    .map((s) => ({ ...s, pages: 0, outsideWorkingHours: 0, acknowledged: 0, noise: 0, flagged: false }));
+  const shifts: ShiftFatigue[] = schedule.shifts(team, input.from, input.to).map((s) => ({
+    ...s,
+    length: s.length ?? s.end - s.start,
+    pages: 0,
+    outsideWorkingHours: 0,
+    acknowledged: 0,
+    noise: 0,
+    hours: 0,
+    pagesPer12h: 0,
+    flagged: false,
+  }));
   const pages = items.filter((c) => c.page);
   for (const c of pages) {
     const s = shifts[shiftIndex(shifts, c.alert.createdAt)];
@@ -374,7 +466,13 @@ function teamFatigue(
     if (c.acknowledged) s.acknowledged++;
     if (c.noise) s.noise++;
   }
-  for (const s of shifts) s.flagged = s.pages > PAGES_PER_12H_LIMIT;
+  for (const s of shifts) {
+    const length = s.length ?? s.end - s.start;
+    const per12h = length > 0 ? (s.pages * 12 * HOUR_MS) / length : 0;
+    s.hours = round(length / HOUR_MS, 2);
+    s.pagesPer12h = round(per12h, 2);
+    s.flagged = per12h > PAGES_PER_12H_LIMIT;
+  }
   const covered = shifts.reduce((ms, s) => ms + (s.end - s.start), 0);
   const per12h = covered > 0 ? (pages.length * 12 * HOUR_MS) / covered : 0;
   return {
@@ -395,7 +493,7 @@ function teamFatigue(
 /** The report over `[from, to)`: alerts triggered outside it are ignored. */
 export function fatigueReport(input: FatigueInput): FatigueReport {
   const workingHours = input.workingHours ?? { ...DEFAULT_WORKING_HOURS, timeZone: input.timeZone };
-  const schedule = input.shifts ?? twelveHourShifts(input.timeZone);
+  const schedule = input.shifts ?? handoffShifts(input.timeZone, input.handoffs ?? DEFAULT_HANDOFFS);
   const classified: Classified[] = input.alerts
     .filter((a) => a.createdAt >= input.from && a.createdAt < input.to)
     .map((alert) => ({
@@ -430,6 +528,7 @@ export function fatigueReport(input: FatigueInput): FatigueReport {
     generatedAt: input.generatedAt,
     workingHours,
     shiftSchedule: schedule.name,
+    handoffs: schedule.handoffs ? [...schedule.handoffs] : null,
     limitPagesPer12h: PAGES_PER_12H_LIMIT,
     totals: {
       ...counts(classified),

@@ -433,6 +433,27 @@ describe('alerts UI', { timeout: 120_000 }, () => {
     expect(await sub.getByRole('link', { name: 'Fatigue' }).getAttribute('aria-current')).toBe('page');
   });
 
+  test('the fatigue page reloads the report for the shift handoffs picked and keeps them in the URL', async () => {
+    const page = await signedInPage();
+    await page.goto('/alerts/fatigue');
+    const period = page.getByTestId('fatigue-period');
+    await period.waitFor();
+    expect(await period.textContent()).toContain('12-hour shifts (day 08:00–20:00, night 20:00–08:00, UTC)');
+    const handoffs = page.getByLabel('Shift handoffs', { exact: true });
+    await handoffs.selectOption('07:00,15:00,23:00');
+    await page.waitForURL(/handoffs=07%3A00%2C15%3A00%2C23%3A00/);
+    await page.getByText('8-hour shifts (07:00–15:00, 15:00–23:00, 23:00–07:00, UTC)').waitFor();
+
+    await handoffs.selectOption('custom');
+    const custom = page.getByLabel('Handoff times', { exact: true });
+    await custom.fill('18:00, 06:00');
+    await custom.press('Enter');
+    await page.waitForURL(/handoffs=18%3A00%2C06%3A00/);
+    await page.getByText('12-hour shifts (06:00–18:00, 18:00–06:00, UTC)').waitFor();
+    expect(await page.getByRole('heading', { name: /Shifts over 2 pages per 12 h/ }).count()).toBe(1);
+    await shot(page, 'alert-fatigue-handoffs');
+  });
+
   test('a low-urgency alert outside working hours is marked deferred until they start', async () => {
     const alert = await api<{ notifyAt: number | null; urgency: string }>(`/api/v1/alerts/${ids[SEARCH_SLOW.key]}`);
     expect(alert.urgency).toBe('low');

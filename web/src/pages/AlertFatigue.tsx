@@ -34,6 +34,9 @@ interface ShiftRow {
   outsideWorkingHours: number;
   acknowledged: number;
   noise: number;
+  /** The whole shift's length in hours, even when the period cuts it short. */
+  hours: number;
+  pagesPer12h: number;
   flagged: boolean;
 }
 
@@ -70,6 +73,7 @@ interface FatigueReport {
   generatedAt: number;
   workingHours: { timeZone: string; days: number[]; start: string; end: string };
   shiftSchedule: string;
+  handoffs: string[] | null;
   limitPagesPer12h: number;
   totals: Counts & { teams: number; flaggedTeams: number; flaggedShifts: number };
   teams: TeamRow[];
@@ -77,6 +81,25 @@ interface FatigueReport {
 }
 
 const PERIODS = [7, 14, 28, 56, 90] as const;
+/** The handoffs the report uses when none are asked for (day 08:00–20:00, night 20:00–08:00). */
+const DEFAULT_HANDOFFS = '08:00,20:00';
+/** Common handoff patterns; anything else is "custom". */
+const HANDOFF_PRESETS: ReadonlyArray<[string, string]> = [
+  [DEFAULT_HANDOFFS, '08:00 and 20:00 (12 h)'],
+  ['09:00,21:00', '09:00 and 21:00 (12 h)'],
+  ['07:00,19:00', '07:00 and 19:00 (12 h)'],
+  ['07:00,15:00,23:00', '07:00, 15:00, 23:00 (8 h)'],
+  ['09:00', '09:00 (24 h)'],
+];
+const CUSTOM = 'custom';
+/** Mirrors the server's check (src/alerts/fatigue.ts parseHandoffs): 1 to 6 distinct HH:MM. */
+const HANDOFFS_PATTERN = '\\s*([01]\\d|2[0-3]):[0-5]\\d\\s*(,\\s*([01]\\d|2[0-3]):[0-5]\\d\\s*){0,5}';
+const normalHandoffs = (text: string) =>
+  text
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+    .join(',');
 /** The busiest flagged shifts listed; the chart's table has them all. */
 const MAX_FLAGGED = 10;
 const ALL = '';
@@ -105,16 +128,37 @@ export default function AlertFatigue() {
   const days = Number(query.get('days')) || 28;
   const team = query.get('team') ?? ALL;
   const zone = query.get('timeZone') || 'UTC';
+  const handoffs = normalHandoffs(query.get('handoffs') ?? '') || DEFAULT_HANDOFFS;
   const local = browserZone();
   const set = (changes: Record<string, string>) =>
-    navigate(withQuery(pathname, { days: query.get('days'), team, timeZone: query.get('timeZone'), ...changes }), {
-      replace: true,
-    });
+    navigate(
+      withQuery(pathname, {
+        days: query.get('days'),
+        team,
+        timeZone: query.get('timeZone'),
+        handoffs: query.get('handoffs'),
+        ...changes,
+      }),
+      { replace: true },
+    );
   const daysId = useId();
   const zoneId = useId();
   const teamId = useId();
+  const handoffsId = useId();
+  const customId = useId();
+  const preset = HANDOFF_PRESETS.some(([value]) => value === handoffs);
+  const [custom, setCustom] = useState(!preset);
+  const [customText, setCustomText] = useState(preset ? '' : handoffs);
+  const applyCustom = () => {
+    const text = normalHandoffs(customText);
+    if (text !== '' && text !== handoffs) set({ handoffs: text === DEFAULT_HANDOFFS ? '' : text });
+  };
 
-  const path = withQuery('/api/v1/alerts/fatigue', { days, timeZone: zone === 'UTC' ? null : zone });
+  const path = withQuery('/api/v1/alerts/fatigue', {
+    days,
+    timeZone: zone === 'UTC' ? null : zone,
+    handoffs: handoffs === DEFAULT_HANDOFFS ? null : handoffs,
+  });
   const report = useApi<FatigueReport>(path);
   const r = report.data;
 
@@ -130,7 +174,13 @@ export default function AlertFatigue() {
         </div>
       </div>
 
-      <form className="filters" onSubmit={(e) => e.preventDefault()}>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (custom) applyCustom();
+        }}
+      >
         <div className="field">
           <label htmlFor={daysId}>Period</label>
           <select id={daysId} value={String(days)} onChange={(e) => set({ days: e.target.value })}>
@@ -151,6 +201,50 @@ export default function AlertFatigue() {
             ))}
           </select>
         </div>
+        <div className="field">
+          <label htmlFor={handoffsId}>Shift handoffs</label>
+          <select
+            id={handoffsId}
+            value={custom ? CUSTOM : handoffs}
+            onChange={(e) => {
+              if (e.target.value === CUSTOM) {
+                setCustom(true);
+                setCustomText(handoffs);
+                return;
+              }
+              setCustom(false);
+              set({ handoffs: e.target.value === DEFAULT_HANDOFFS ? '' : e.target.value });
+            }}
+          >
+            {HANDOFF_PRESETS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+            <option value={CUSTOM}>Custom…</option>
+          </select>
+        </div>
+        {custom && (
+          <div className="field">
+            <label htmlFor={customId}>Handoff times</label>
+            <input
+              id={customId}
+              value={customText}
+              placeholder="e.g. 06:00,14:00,22:00"
+              pattern={HANDOFFS_PATTERN}
+              title="1 to 6 local times HH:MM (24-hour), separated by commas"
+              onChange={(e) => setCustomText(e.target.value)}
+              onBlur={(e) => e.currentTarget.validity.valid && applyCustom()}
+              aria-describedby={`${customId}-hint`}
+              spellCheck={false}
+              autoComplete="off"
+              inputMode="numeric"
+            />
+            <span id={`${customId}-hint`} className="sr-only">
+              1 to 6 local times HH:MM, 24-hour, separated by commas; press Enter to apply
+            </span>
+          </div>
+        )}
         <div className="field">
           <label htmlFor={teamId}>Team</label>
           <select id={teamId} value={team} onChange={(e) => set({ team: e.target.value })}>
@@ -202,7 +296,7 @@ function Report({
   const sources = team === ALL ? r.sources : (focus?.sources ?? []);
   const flagged = teams
     .flatMap((t) => t.shifts.filter((s) => s.flagged).map((s) => ({ team: t.team, shift: s })))
-    .sort((a, b) => b.shift.pages - a.shift.pages || b.shift.start - a.shift.start);
+    .sort((a, b) => b.shift.pagesPer12h - a.shift.pagesPer12h || b.shift.pages - a.shift.pages || b.shift.start - a.shift.start);
   const at = formatIn(r.timeZone, { dateStyle: 'medium', timeStyle: 'short' });
   const day = formatIn(r.timeZone, { dateStyle: 'medium' });
   // With one team picked, the figures on top are that team's.
@@ -229,7 +323,7 @@ function Report({
       </dl>
       <p className="muted small" data-testid="fatigue-period">
         {at(r.from)} to {at(r.to)} ({r.timeZone}). {r.shiftSchedule}; working hours {r.workingHours.start}–{r.workingHours.end}{' '}
-        Monday to Friday. A team or shift with more than {limit} pages per 12 hours is flagged.
+        Monday to Friday. A team or shift with more than {limit} pages per 12 hours (of the shift's length) is flagged.
       </p>
 
       <section aria-labelledby="fatigue-teams">
@@ -250,25 +344,28 @@ function Report({
             {team === ALL && r.teams.length > 1 && (
               <p className="muted small">The most paged team is shown; pick a team above or in the filter for another.</p>
             )}
-            <ShiftChart team={focus} limit={limit} timeZone={r.timeZone} from={r.from} to={r.to} />
+            <ShiftChart team={focus} limit={limit} timeZone={r.timeZone} from={r.from} to={r.to} handoffs={r.handoffs} />
           </>
         ) : (
           <p className="muted">No team owns a service yet.</p>
         )}
 
-        <h3>Shifts over {limit} pages</h3>
+        <h3>Shifts over {limit} pages per 12 h</h3>
         {flagged.length === 0 ? (
-          <p className="muted">None: no shift had more than {limit} pages.</p>
+          <p className="muted">None: no shift had more than {limit} pages per 12 hours.</p>
         ) : (
           <div className="table-wrap">
             <table className="table stack-on-phone" data-testid="flagged-shifts">
-              <caption className="sr-only">Shifts with more than {limit} pages, the busiest first</caption>
+              <caption className="sr-only">Shifts with more than {limit} pages per 12 hours, the busiest first</caption>
               <thead>
                 <tr>
                   <th scope="col">Team</th>
                   <th scope="col">Shift</th>
                   <th scope="col" className="num">
                     Pages
+                  </th>
+                  <th scope="col" className="num">
+                    Per 12 h
                   </th>
                   <th scope="col" className="num">
                     Outside working hours
@@ -294,6 +391,7 @@ function Report({
                     <td className="num">
                       <strong className="text-danger">{s.pages}</strong>
                     </td>
+                    <td className="num">{s.pagesPer12h.toFixed(2)}</td>
                     <td className="num">{s.outsideWorkingHours}</td>
                     <td className="num">{s.acknowledged}</td>
                     <td className="num">{s.noise}</td>
@@ -468,12 +566,14 @@ function ShiftChart({
   timeZone,
   from,
   to,
+  handoffs,
 }: {
   team: TeamRow;
   limit: number;
   timeZone: string;
   from: number;
   to: number;
+  handoffs: string[] | null;
 }) {
   const id = useId();
   const [wrapRef, width] = useWidth<HTMLDivElement>(720);
@@ -483,7 +583,10 @@ function ShiftChart({
   const innerW = Math.max(10, width - M.left - M.right);
   const innerH = height - M.top - M.bottom;
   const span = Math.max(1, to - from);
-  const yMax = Math.max(limit + 1, team.maxShiftPages);
+  // The limit in pages of each shift: `limit` per 12 hours of its length.
+  const shiftLimit = (s: ShiftRow) => (limit * s.hours) / 12;
+  const limitMax = team.shifts.reduce((m, s) => Math.max(m, shiftLimit(s)), limit);
+  const yMax = Math.max(Math.ceil(limitMax) + 1, team.maxShiftPages);
   const x = (at: number) => M.left + ((at - from) / span) * innerW;
   const y = (v: number) => M.top + (1 - v / yMax) * innerH;
   const yTicks = valueTicks(0, yMax, 4).filter((v) => Number.isInteger(v));
@@ -495,21 +598,29 @@ function ShiftChart({
     team.pages === 0
       ? `No pages for ${name} in this period.`
       : `${plural(team.pages, 'page', 'pages')} over ${team.shiftCount} shifts, ${team.pagesPer12h.toFixed(2)} per 12 hours on average; ` +
-        `${plural(team.flaggedShifts, 'shift', 'shifts')} had more than ${limit}` +
+        `${plural(team.flaggedShifts, 'shift', 'shifts')} had more than ${limit} per 12 hours` +
         (busiest ? `, the busiest ${busiest.label} with ${busiest.pages}.` : '.');
+  const legend = shiftLegend(handoffs);
+  // The limit as a step line: equal shifts make it straight, a shorter or longer shift steps it.
+  const limitPath = team.shifts.map((s, i) => `${i === 0 ? 'M' : 'L'}${x(s.start)},${y(shiftLimit(s))}H${x(s.end)}`).join('');
+  const lastLimit = team.shifts.length > 0 ? shiftLimit(team.shifts[team.shifts.length - 1] as ShiftRow) : limit;
   const fill = (s: ShiftRow) => (s.flagged ? 'var(--danger)' : s.kind === 'night' ? 'var(--accent-hover)' : 'var(--accent)');
 
   return (
     <figure className="chart">
       <ul className="legend" aria-hidden="true">
+        {legend.day && (
+          <li>
+            <span className="swatch" style={{ background: 'var(--accent)' }} /> {legend.day}
+          </li>
+        )}
+        {legend.night && (
+          <li>
+            <span className="swatch" style={{ background: 'var(--accent-hover)', opacity: 0.75 }} /> {legend.night}
+          </li>
+        )}
         <li>
-          <span className="swatch" style={{ background: 'var(--accent)' }} /> Day shift (08–20)
-        </li>
-        <li>
-          <span className="swatch" style={{ background: 'var(--accent-hover)', opacity: 0.75 }} /> Night shift (20–08)
-        </li>
-        <li>
-          <span className="swatch" style={{ background: 'var(--danger)' }} /> More than {limit} pages
+          <span className="swatch" style={{ background: 'var(--danger)' }} /> More than {limit} pages per 12 h
         </li>
       </ul>
       <div ref={wrapRef} className="chart-canvas">
@@ -562,9 +673,14 @@ function ShiftChart({
             })}
           </g>
           <g className="chart-ref chart-ref-target">
-            <line x1={M.left} x2={M.left + innerW} y1={y(limit)} y2={y(limit)} />
-            <text x={M.left + innerW - 4} y={y(limit)} dy="-0.4em" textAnchor="end">
-              {limit} per shift
+            {team.shifts.length > 0 ? (
+              // Styled as the stylesheet styles `.chart-ref-target line`.
+              <path d={limitPath} fill="none" style={{ stroke: 'var(--warn-fill)', strokeWidth: 1.5, strokeDasharray: '6 4' }} />
+            ) : (
+              <line x1={M.left} x2={M.left + innerW} y1={y(limit)} y2={y(limit)} />
+            )}
+            <text x={M.left + innerW - 4} y={y(lastLimit)} dy="-0.4em" textAnchor="end">
+              {limit} per 12 h
             </text>
           </g>
           {hover && (
@@ -597,6 +713,9 @@ function ShiftChart({
                   Pages
                 </th>
                 <th scope="col" className="num">
+                  Per 12 h
+                </th>
+                <th scope="col" className="num">
                   Noise
                 </th>
                 <th scope="col" className="num">
@@ -610,6 +729,7 @@ function ShiftChart({
                   <td className="nowrap">{s.label}</td>
                   <td className="nowrap">{at(s.start)}</td>
                   <td className="num">{s.flagged ? <strong className="text-danger">{s.pages}</strong> : s.pages}</td>
+                  <td className="num">{s.pagesPer12h.toFixed(2)}</td>
                   <td className="num">{s.noise}</td>
                   <td className="num">{s.acknowledged}</td>
                 </tr>
@@ -620,4 +740,24 @@ function ShiftChart({
       </details>
     </figure>
   );
+}
+
+/**
+ * The chart legend's shift kinds: `Day shift (08–20)` and `Night shift (20–08)` for the default
+ * handoffs, else the shifts of each kind by their hours (a shift starting 06:00 to 18:00 is a day shift).
+ */
+function shiftLegend(handoffs: string[] | null): { day: string | null; night: string | null } {
+  if (handoffs === null) return { day: 'Day shift', night: 'Night shift' };
+  if (handoffs.join(',') === DEFAULT_HANDOFFS) return { day: 'Day shift (08–20)', night: 'Night shift (20–08)' };
+  const day: string[] = [];
+  const night: string[] = [];
+  handoffs.forEach((h, i) => {
+    const span = `${h}–${handoffs[(i + 1) % handoffs.length]}`;
+    const minutes = Number(h.slice(0, 2)) * 60 + Number(h.slice(3, 5));
+    (minutes >= 360 && minutes < 1080 ? day : night).push(span);
+  });
+  return {
+    day: day.length > 0 ? `${day.length > 1 ? 'Day shifts' : 'Day shift'} (${day.join(', ')})` : null,
+    night: night.length > 0 ? `${night.length > 1 ? 'Night shifts' : 'Night shift'} (${night.join(', ')})` : null,
+  };
 }
