@@ -844,10 +844,16 @@ export class AlertService {
    * Updates the alert, and the batch's copy of it so later events in the batch see the change.
    * An alert this batch opened is not in the table yet: its copy is what gets inserted.
    */
-  async #update(trx: Executor, notify: DispatchContext, row: store.AlertRow, patch: Partial<store.AlertRow>): Promise<void> {
+  async #update(
+    trx: Executor,
+    notify: DispatchContext,
+    row: store.AlertRow,
+    patch: Partial<store.AlertRow>,
+    addLabels?: Readonly<Record<string, string>>,
+  ): Promise<void> {
     if (!notify.pending?.has(row.id)) {
       writing(notify);
-      await store.updateAlert(trx, row.id, patch);
+      await store.updateAlert(trx, row.id, patch, addLabels && { labels: addLabels, dialect: this.#db.dialect });
     }
     Object.assign(row, patch);
   }
@@ -868,14 +874,21 @@ export class AlertService {
     const open = await this.#openAlert(trx, notify, serviceId, e.dedupKey);
     if (e.action === 'trigger') {
       if (open) {
-        await this.#update(trx, notify, open, {
-          last_event_at: now,
-          event_count: open.event_count + 1,
-          severity: e.severity ?? open.severity,
-          summary: e.summary ?? open.summary,
-          details: JSON.stringify(e.details),
-          labels: JSON.stringify({ ...JSON.parse(open.labels), ...e.labels }),
-        });
+        await this.#update(
+          trx,
+          notify,
+          open,
+          {
+            last_event_at: now,
+            event_count: open.event_count + 1,
+            severity: e.severity ?? open.severity,
+            summary: e.summary ?? open.summary,
+            details: JSON.stringify(e.details),
+            labels: JSON.stringify({ ...JSON.parse(open.labels), ...e.labels }),
+          },
+          // Merged in SQL: another replica may have added labels since this copy was read.
+          e.labels,
+        );
         return open.id;
       }
       const row: store.AlertRow = {

@@ -1,5 +1,5 @@
 import { type Insertable, sql } from 'kysely';
-import type { Executor } from '../db/database.ts';
+import type { Dialect, Executor } from '../db/database.ts';
 import type { AlertsTable, IntegrationsTable, JobsTable, JournalTable } from '../db/schema.ts';
 
 /** Alert storage. Every function takes an executor so callers compose them into transactions. */
@@ -81,15 +81,28 @@ export async function insertAlerts(ex: Executor, rows: readonly AlertRow[]): Pro
 
 /**
  * Updates an alert. A patch that sets `event_count` adds one to the stored count instead, so
- * two replicas counting events of the same alert at once both count.
+ * two replicas counting events of the same alert at once both count. With `addLabels`, those
+ * labels are merged into the stored ones in SQL (the patch's `labels` is ignored), so two
+ * replicas adding labels to the same alert at once both keep theirs.
  */
-export async function updateAlert(ex: Executor, id: string, patch: Partial<AlertRow>): Promise<void> {
-  const { event_count, ...rest } = patch;
-  await ex
-    .updateTable('alerts')
-    .set(event_count === undefined ? rest : { ...rest, event_count: sql<number>`event_count + 1` })
-    .where('id', '=', id)
-    .execute();
+export async function updateAlert(
+  ex: Executor,
+  id: string,
+  patch: Partial<AlertRow>,
+  addLabels?: { labels: Readonly<Record<string, string>>; dialect: Dialect },
+): Promise<void> {
+  const { event_count, labels, ...rest } = patch;
+  const set: Record<string, unknown> = { ...rest };
+  if (event_count !== undefined) set.event_count = sql<number>`event_count + 1`;
+  if (addLabels !== undefined) {
+    const json = JSON.stringify(addLabels.labels);
+    // PostgreSQL's jsonb || and SQLite's json_patch both let the new value of a label win.
+    set.labels =
+      addLabels.dialect === 'postgres'
+        ? sql<string>`(labels::jsonb || ${json}::jsonb)::text`
+        : sql<string>`json_patch(labels, ${json})`;
+  } else if (labels !== undefined) set.labels = labels;
+  await ex.updateTable('alerts').set(set).where('id', '=', id).execute();
 }
 
 export async function alertById(ex: Executor, id: string): Promise<AlertRow | undefined> {

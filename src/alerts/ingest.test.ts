@@ -4,7 +4,7 @@ import { testDialects } from '../db/testing.ts';
 import { seedCatalog } from '../slo/slo.testing.ts';
 import { createTestVigil, type TestVigil } from '../testing/vigil.ts';
 import type { NormalizedEvent } from './alert.model.ts';
-import type { IntegrationRow } from './alert.store.ts';
+import { type IntegrationRow, updateAlert } from './alert.store.ts';
 
 const event = (action: NormalizedEvent['action'], dedupKey: string): NormalizedEvent => ({
   action,
@@ -115,6 +115,23 @@ describe.each(testDialects)('alert ingestion batches on %s', (dialect) => {
     expect(journal.filter((j) => j.kind === 'alert.triggered')).toHaveLength(40);
     expect(journal.filter((j) => j.kind === 'alert.acknowledged')).toHaveLength(20);
     expect(journal.filter((j) => j.kind === 'alert.resolved')).toHaveLength(20);
+  });
+
+  it("a re-trigger's labels are merged into the stored ones, not into a copy another replica may have outdated", async () => {
+    const labelled = { ...event('trigger', 'labelled'), labels: { region: 'eu' } };
+    const [id] = await t.vigil.alerts.submit(integration, [labelled], 'events-api-v2');
+    const alertId = String(id);
+    // Another replica added a label after this one read the alert (its copy has only region).
+    await t.db.kysely
+      .updateTable('alerts')
+      .set({ labels: JSON.stringify({ region: 'eu', pod: 'api-7' }) })
+      .where('id', '=', alertId)
+      .execute();
+    await updateAlert(t.db.kysely, alertId, { labels: JSON.stringify({ region: 'us' }) }, { labels: { region: 'us' }, dialect });
+    expect((await t.vigil.alerts.get(alertId)).labels).toEqual({ region: 'us', pod: 'api-7' });
+    // Through the pipeline too: a re-trigger adds its labels and keeps the others.
+    await t.vigil.alerts.submit(integration, [{ ...event('trigger', 'labelled'), labels: { zone: 'b' } }], 'events-api-v2');
+    expect((await t.vigil.alerts.get(alertId)).labels).toEqual({ region: 'us', pod: 'api-7', zone: 'b' });
   });
 
   it('a change to silences, policies or targets by any writer reaches the next batch', async () => {
