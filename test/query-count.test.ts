@@ -49,10 +49,13 @@ describe.each(['sqlite', 'postgres'] as const)('queries per request on %s', (dia
   });
 
   it('computes a blast radius of 150 transitive dependents in a constant number of queries', async () => {
+    // The first one loads the dependency graph; later ones read the catalog's generation only.
+    const first = await queriesFor('/api/v1/services/svc-148/blast-radius');
     const small = await queriesFor('/api/v1/services/svc-148/blast-radius');
     const large = await queriesFor('/api/v1/services/root/blast-radius');
     expect((large.body as { impacted: unknown[] }).impacted).toHaveLength(150);
     expect(large.count).toBe(small.count);
-    expect(large.count).toBeLessThanOrEqual(5);
+    expect(first.count).toBeLessThanOrEqual(small.count + 2);
+    expect(large.count).toBeLessThanOrEqual(3);
   });
 });

@@ -26,6 +26,7 @@ import {
   type UserSpec,
 } from './catalog.model.ts';
 import * as store from './catalog.store.ts';
+import { CatalogGraph, type GraphNode } from './graph.ts';
 
 export interface EntityListQuery {
   kind?: EntityKind;
@@ -82,11 +83,14 @@ type FieldChanges = Record<string, { from: unknown; to: unknown }>;
  */
 export class CatalogService {
   readonly #db: Db;
+  /** The dependency graph, for blast radius. */
+  readonly #graph: CatalogGraph;
   readonly #clock: Clock;
   readonly #journal: Journal;
 
   constructor(deps: { db: Db; clock: Clock; journal: Journal }) {
     this.#db = deps.db;
+    this.#graph = new CatalogGraph();
     this.#clock = deps.clock;
     this.#journal = deps.journal;
   }
@@ -106,41 +110,25 @@ export class CatalogService {
   }
 
   /**
-   * Everything that depends on `ref`, transitively, at its shortest distance. Three queries
-   * whatever the size of the graph: the root, the impacted set, the edges among them.
+   * Everything that depends on `ref`, transitively, at its shortest distance: a breadth-first
+   * walk of the dependency graph kept in memory ({@link CatalogGraph}; one one-row query while
+   * the catalog is unchanged).
    */
   async blastRadius(ref: string): Promise<BlastRadius> {
     if (!EntityRef.safeParse(ref).success) throw InputError.field('ref', `"${ref}" is not a [kind:]name reference`);
     const { kind, name } = splitRef(ref);
-    const ex = this.#db.kysely;
-    const root = await store.findEntity(ex, kind, name);
+    const graph = await this.#graph.get(this.#db.kysely);
+    const rootId = graph.byRef.get(`${kind}:${name}`);
+    const root = rootId === undefined ? undefined : graph.byId.get(rootId);
     if (!root) throw new NotFoundError(`no ${kind} named "${name}"`);
-    const impacted = await store.impactedBy(ex, root.id);
-    const edges = await store.edgesWithinImpact(
-      ex,
-      root.id,
-      impacted.map((e) => e.id),
-    );
 
-    const refOf = new Map<string, string>([[root.id, `${root.kind}:${root.name}`]]);
-    for (const e of impacted) refOf.set(e.id, `${e.kind}:${e.name}`);
-    const dependenciesOf = new Map<string, string[]>();
-    const dependentsOf = new Map<string, string[]>();
-    for (const edge of edges) {
-      const deps = dependenciesOf.get(edge.fromId) ?? [];
-      deps.push(edge.toId);
-      dependenciesOf.set(edge.fromId, deps);
-      const dependents = dependentsOf.get(edge.toId) ?? [];
-      dependents.push(edge.fromId);
-      dependentsOf.set(edge.toId, dependents);
-    }
     // Breadth-first from the root over reversed edges: the first visit is the shortest distance.
     const depthOf = new Map<string, number>([[root.id, 0]]);
     let frontier = [root.id];
     for (let depth = 1; frontier.length > 0; depth++) {
       const next: string[] = [];
       for (const id of frontier) {
-        for (const dependent of dependentsOf.get(id) ?? []) {
+        for (const dependent of graph.dependents.get(id) ?? []) {
           if (depthOf.has(dependent)) continue;
           depthOf.set(dependent, depth);
           next.push(dependent);
@@ -148,6 +136,24 @@ export class CatalogService {
       }
       frontier = next;
     }
+    const impacted: GraphNode[] = [];
+    for (const id of depthOf.keys()) {
+      const node = id === root.id ? undefined : graph.byId.get(id);
+      if (node) impacted.push(node);
+    }
+    // The edges among the root and what it impacts: every dependency of an impacted entity
+    // that is itself inside.
+    const edges: Array<{ fromId: string; toId: string }> = [];
+    const dependenciesOf = new Map<string, string[]>();
+    for (const e of impacted) {
+      const inside = (graph.dependencies.get(e.id) ?? []).filter((to) => depthOf.has(to));
+      dependenciesOf.set(e.id, inside);
+      for (const to of inside) edges.push({ fromId: e.id, toId: to });
+    }
+    const refOf = (id: string): string => {
+      const node = graph.byId.get(id);
+      return node ? `${node.kind}:${node.name}` : '';
+    };
     const depthOfEntity = (id: string): number => depthOf.get(id) ?? 0;
     impacted.sort(
       (a, b) =>
@@ -161,7 +167,7 @@ export class CatalogService {
     const viaOf = (id: string, depth: number): string =>
       (dependenciesOf.get(id) ?? [])
         .filter((to) => depthOf.get(to) === depth - 1)
-        .map((to) => refOf.get(to) ?? '')
+        .map((to) => refOf(to))
         .sort()[0] ?? rootRef;
 
     const teamCounts = new Map<string, number>();
@@ -181,7 +187,7 @@ export class CatalogService {
         .map(([team, count]) => ({ name: team, count }))
         .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1)),
       edges: edges
-        .map((edge) => ({ from: refOf.get(edge.fromId) ?? '', to: refOf.get(edge.toId) ?? '' }))
+        .map((edge) => ({ from: refOf(edge.fromId), to: refOf(edge.toId) }))
         .sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : 1) : a.from < b.from ? -1 : 1)),
     };
   }

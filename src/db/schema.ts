@@ -48,6 +48,7 @@ export interface Database {
   alert_policies: AlertPoliciesTable;
   alert_groups: AlertGroupsTable;
   alert_config_generation: AlertConfigGenerationTable;
+  catalog_generation: CatalogGenerationTable;
 }
 
 export interface UsersTable {
@@ -512,6 +513,12 @@ export interface AlertGroupsTable {
 
 /** One row (id 1): bumped by triggers on every change to what the alert pipeline reads. */
 export interface AlertConfigGenerationTable {
+  id: number;
+  generation: number;
+}
+
+/** One row (id 1): bumped by triggers on every change to entities, dependencies and teams. */
+export interface CatalogGenerationTable {
   id: number;
   generation: number;
 }
