@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_notifications.ts';
 import * as m0007 from './migrations/0007_alert_hygiene.ts';
 import * as m0008 from './migrations/0008_alert_config_generation.ts';
 import * as m0009 from './migrations/0009_catalog_generation.ts';
+import * as m0010 from './migrations/0010_catalog_list_index.ts';
 
 interface PortableMigration {
   // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was when written.
@@ -28,6 +29,7 @@ export const migrations: ReadonlyArray<[string, PortableMigration]> = [
   ['0007_alert_hygiene', m0007],
   ['0008_alert_config_generation', m0008],
   ['0009_catalog_generation', m0009],
+  ['0010_catalog_list_index', m0010],
 ];
 
 function provider(dialect: Dialect): MigrationProvider {
