@@ -9,7 +9,7 @@ import type { Journal } from '../journal/journal.ts';
 import { services as catalogServices } from '../slo/slo.store.ts';
 import { type AlertStatus, type IntegrationType, type NormalizedEvent, SEVERITIES, type Severity } from './alert.model.ts';
 import * as store from './alert.store.ts';
-import { type DispatchContext, Dispatcher, NeedsTransaction, writing } from './dispatch.ts';
+import { type DispatchContext, Dispatcher, forgetServiceOpen, NeedsTransaction, writing } from './dispatch.ts';
 import { type IntegrationConfig, parseIntegrationConfig, routeFor, storedConfig } from './integration.config.ts';
 
 /**
@@ -854,6 +854,7 @@ export class AlertService {
     if (!notify.pending?.has(row.id)) {
       writing(notify);
       await store.updateAlert(trx, row.id, patch, addLabels && { labels: addLabels, dialect: this.#db.dialect });
+      forgetServiceOpen(notify, row.service_id);
     }
     Object.assign(row, patch);
   }
@@ -925,7 +926,9 @@ export class AlertService {
       row.notify_at = decided.notifyAt;
       if (notify.pending) {
         notify.pending.set(row.id, row);
-      } else if (!(await store.insertAlert(trx, row))) {
+      } else if (await store.insertAlert(trx, row)) {
+        forgetServiceOpen(notify, serviceId);
+      } else {
         // Another replica opened it between our read and insert: this event joins that alert.
         const winner = await store.openAlert(trx, serviceId, e.dedupKey);
         if (winner) await this.#update(trx, notify, winner, { last_event_at: now, event_count: winner.event_count + 1 });

@@ -92,6 +92,11 @@ export interface DispatchContext {
   /** Set by a batch that inserts its new alerts together at its end: those alerts, by id. */
   pending?: Map<string, AlertRow>;
   /**
+   * Each service's stored open alerts, read once per transaction for inhibition (a flood of
+   * warnings on one service reads them once); forgotten when the transaction changes one.
+   */
+  serviceOpen?: Map<string, Array<Pick<AlertRow, 'id' | 'labels' | 'severity' | 'dedup_key' | 'status'>>>;
+  /**
    * Set by a batch that tries to do without a transaction (one statement writes it all at its
    * end): anything that would write on the way throws {@link NeedsTransaction} instead.
    */
@@ -100,6 +105,11 @@ export interface DispatchContext {
 
 /** The batch wanted to write before its end; it is run again in a transaction. */
 export class NeedsTransaction extends Error {}
+
+/** The transaction changed a stored alert of the service: its open alerts are read again when needed. */
+export function forgetServiceOpen(ctx: DispatchContext, serviceId: string): void {
+  ctx.serviceOpen?.delete(serviceId);
+}
 
 /** Throws {@link NeedsTransaction} when the context may not write now. */
 export function writing(ctx: DispatchContext): void {
@@ -328,14 +338,19 @@ export class Dispatcher {
     if (silenced[0]) return `silence:${silenced[0]}`;
     // Only an alert some rule could mute needs the service's open alerts.
     if (policy.inhibitRules.some((r) => matches(r.targetMatchers, labels))) {
-      const open: Array<Pick<AlertRow, 'id' | 'labels' | 'severity' | 'dedup_key' | 'status'>> = await trx
-        .selectFrom('alerts')
-        .select(['id', 'labels', 'severity', 'dedup_key', 'status'])
-        .where('service_id', '=', row.service_id)
-        .where('status', '<>', 'resolved')
-        .where('id', '<>', row.id)
-        .limit(1000)
-        .execute();
+      ctx.serviceOpen ??= new Map();
+      let stored = ctx.serviceOpen.get(row.service_id);
+      if (!stored) {
+        stored = await trx
+          .selectFrom('alerts')
+          .select(['id', 'labels', 'severity', 'dedup_key', 'status'])
+          .where('service_id', '=', row.service_id)
+          .where('status', '<>', 'resolved')
+          .limit(1000)
+          .execute();
+        ctx.serviceOpen.set(row.service_id, stored);
+      }
+      const open = stored.filter((a) => a.id !== row.id);
       // Alerts this batch opened are not in the table yet.
       for (const p of ctx.pending?.values() ?? []) {
         if (p.service_id === row.service_id && p.status !== 'resolved' && p.id !== row.id) open.push(p);
@@ -454,7 +469,10 @@ export class Dispatcher {
       const next: AlertRow = { ...row, ...patch };
       const mine = ctx.pending?.get(row.id);
       if (mine) Object.assign(mine, patch);
-      else await trx.updateTable('alerts').set(patch).where('id', '=', row.id).execute();
+      else {
+        await trx.updateTable('alerts').set(patch).where('id', '=', row.id).execute();
+        forgetServiceOpen(ctx, row.service_id);
+      }
       if (next.suppressed_by === null && next.status === 'triggered') {
         await this.#announce(trx, ctx, 'triggered', next, now);
         if (this.#jobs) announced.push(next);

@@ -134,6 +134,21 @@ describe.each(testDialects)('alert ingestion batches on %s', (dialect) => {
     expect((await t.vigil.alerts.get(alertId)).labels).toEqual({ region: 'us', pod: 'api-7', zone: 'b' });
   });
 
+  it('a flood of warnings beside a critical alert is muted with one read of the open alerts', async () => {
+    const warn = (key: string): NormalizedEvent => ({ ...event('trigger', key), severity: 'warning' });
+    // An open critical alert from an earlier batch, and one more in the flood's own batch.
+    await t.vigil.alerts.submit(integration, [event('trigger', 'db/down')], 'events-api-v2');
+    const flood = [event('trigger', 'api/down'), ...Array.from({ length: 50 }, (_, i) => warn(`warn-${i}`))];
+    const before = t.db.queries();
+    const ids = await t.vigil.alerts.submit(integration, flood, 'events-api-v2');
+    const used = t.db.queries() - before;
+    const alerts = await t.vigil.alerts.getMany(ids.slice(1).map(String));
+    expect(alerts).toHaveLength(50);
+    for (const a of alerts) expect(a.suppressedBy).toMatch(/^inhibited:/);
+    // The same handful of statements as for one warning.
+    expect(used).toBeLessThan(12);
+  });
+
   it('a change to silences, policies or targets by any writer reaches the next batch', async () => {
     const generation = async () =>
       Number((await t.db.kysely.selectFrom('alert_config_generation').select('generation').executeTakeFirstOrThrow()).generation);
