@@ -211,23 +211,16 @@ async function measureThroughput(
     const cpu0 = cpuSeconds(pid);
     const own0 = process.cpuUsage();
     const t0 = performance.now();
-    let cpuWindowStart = Number.NaN;
-    let dbWindowStart = Number.NaN;
-    const markWindow = setTimeout(() => {
-      cpuWindowStart = cpuSeconds(pid);
-      dbWindowStart = postgresCpuSeconds();
-    }, ctx.warmupSeconds * 1000);
+    const cpu = cpuWindow(ctx, pid);
     const result = await closedLoop(pool, sender, opts.connections, ctx.warmupSeconds, ctx.durationSeconds, counter);
-    clearTimeout(markWindow);
     const cpu1 = cpuSeconds(pid);
-    const databaseShare = (postgresCpuSeconds() - dbWindowStart) / ctx.durationSeconds;
+    const { server: coreShare, database: databaseShare } = cpu.shares(ctx.durationSeconds);
     const own = process.cpuUsage(own0);
     const wall = (performance.now() - t0) / 1000;
     const generatorShare = (own.user + own.system) / 1e6 / wall;
     if (result.failures > 0) {
       throw new Error(`${label}: ${result.failures} of the measured events were refused; the first: ${result.firstFailure}`);
     }
-    const coreShare = Number.isFinite(cpuWindowStart) ? (cpu1 - cpuWindowStart) / ctx.durationSeconds : (cpu1 - cpu0) / wall;
     ctx.log(
       `${label}: ${count(result.perSecond)} events/s with ${opts.connections} connections, p50 ${fmt(summarize(result.latencies).p50)} ms, ` +
         `server ${(coreShare * 100).toFixed(0)}% of a core, load generator ${(generatorShare * 100).toFixed(0)}%, ` +
@@ -237,6 +230,28 @@ async function measureThroughput(
   } finally {
     await pool.close();
   }
+}
+
+/**
+ * CPU of the server and of PostgreSQL over the measured window, which starts after the
+ * warm-up: `shares(seconds)` gives each as a share of one core.
+ */
+function cpuWindow(ctx: BenchContext, pid: number): { shares(windowSeconds: number): { server: number; database: number } } {
+  let server = Number.NaN;
+  let database = Number.NaN;
+  const mark = setTimeout(() => {
+    server = cpuSeconds(pid);
+    database = postgresCpuSeconds();
+  }, ctx.warmupSeconds * 1000);
+  return {
+    shares(windowSeconds) {
+      clearTimeout(mark);
+      return {
+        server: (cpuSeconds(pid) - server) / windowSeconds,
+        database: (postgresCpuSeconds() - database) / windowSeconds,
+      };
+    },
+  };
 }
 
 async function measureSustained(
@@ -249,12 +264,7 @@ async function measureSustained(
 ): Promise<Sustained> {
   const pool = newPool(origin, SUSTAINED_CONNECTIONS);
   try {
-    let cpuWindowStart = Number.NaN;
-    let dbWindowStart = Number.NaN;
-    const markWindow = setTimeout(() => {
-      cpuWindowStart = cpuSeconds(pid);
-      dbWindowStart = postgresCpuSeconds();
-    }, ctx.warmupSeconds * 1000);
+    const cpu = cpuWindow(ctx, pid);
     const windowStart = performance.now() + ctx.warmupSeconds * 1000;
     const open = await openLoop(
       pool,
@@ -265,12 +275,10 @@ async function measureSustained(
       counter,
       DELIVERY_GRACE_MS,
     );
-    clearTimeout(markWindow);
     let lastAnswer = 0;
     for (const at of open.sentAt.values()) if (Number.isFinite(at.accepted)) lastAnswer = Math.max(lastAnswer, at.accepted);
     const windowSeconds = (Math.max(lastAnswer, open.lastSentAt) - windowStart) / 1000;
-    const coreShare = (cpuSeconds(pid) - cpuWindowStart) / windowSeconds;
-    const databaseShare = (postgresCpuSeconds() - dbWindowStart) / windowSeconds;
+    const { server: coreShare, database: databaseShare } = cpu.shares(windowSeconds);
     const answered = open.responseLatencies.length;
     const drainSeconds = Math.max(0, (lastAnswer - open.lastSentAt) / 1000);
     const r = summarize(open.responseLatencies);
@@ -308,18 +316,10 @@ async function measureLatency(
 ): Promise<Latency> {
   const pool = newPool(origin, opts.connections);
   try {
-    let cpuWindowStart = Number.NaN;
-    let dbWindowStart = Number.NaN;
-    const markWindow = setTimeout(() => {
-      cpuWindowStart = cpuSeconds(pid);
-      dbWindowStart = postgresCpuSeconds();
-    }, ctx.warmupSeconds * 1000);
+    const cpu = cpuWindow(ctx, pid);
     const windowStart = performance.now() + ctx.warmupSeconds * 1000;
     const open = await openLoop(pool, sender, opts.rate, ctx.warmupSeconds, ctx.durationSeconds, counter, DELIVERY_GRACE_MS);
-    clearTimeout(markWindow);
-    const windowSeconds = (performance.now() - windowStart) / 1000;
-    const coreShare = (cpuSeconds(pid) - cpuWindowStart) / windowSeconds;
-    const databaseShare = (postgresCpuSeconds() - dbWindowStart) / windowSeconds;
+    const { server: coreShare, database: databaseShare } = cpu.shares((performance.now() - windowStart) / 1000);
     if (open.failures > 0 && open.firstFailure?.startsWith('HTTP 4') && !open.firstFailure.startsWith('HTTP 429')) {
       throw new Error(`${label}: ${open.failures} of the measured events were refused; the first: ${open.firstFailure}`);
     }

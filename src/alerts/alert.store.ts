@@ -1,6 +1,6 @@
 import { type Insertable, sql } from 'kysely';
 import type { Dialect, Executor } from '../db/database.ts';
-import type { AlertsTable, IntegrationsTable, JobsTable, JournalTable } from '../db/schema.ts';
+import type { AlertEventsTable, AlertsTable, IntegrationsTable, JobsTable, JournalTable } from '../db/schema.ts';
 
 /** Alert storage. Every function takes an executor so callers compose them into transactions. */
 
@@ -132,15 +132,7 @@ export async function listAlerts(
 }
 
 /** An event as stored, for {@link insertEvents}. */
-export interface EventRow {
-  id: string;
-  alert_id: string | null;
-  integration_id: string | null;
-  received_at: number;
-  action: string;
-  dedup_key: string;
-  payload: string;
-}
+export type EventRow = AlertEventsTable;
 
 /**
  * PostgreSQL only: what an ingestion batch writes, in one statement of data-modifying common
