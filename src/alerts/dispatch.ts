@@ -61,6 +61,8 @@ export const RELEASE_JOB = 'alert.release';
 export const GROUP_FLUSH_JOB = 'alert.group-flush';
 /** Judges again, at a silence's `ends_at`, the alerts it muted (payload `{ silenceId }`). */
 export const SILENCE_ENDED_JOB = 'alert.silence-ended';
+/** The second look after a silence ends, for alerts muted by a transaction that committed late. */
+export const SILENCE_STRAGGLER_MS = 60_000;
 
 /** A grouped notification to one target, as the notifier's job payload. */
 export interface GroupNotifyPayload {
@@ -487,12 +489,17 @@ export class Dispatcher {
    */
   async silenceScheduled(trx: Executor, silenceId: string, endsAt: number): Promise<void> {
     if (!this.#jobs) return;
-    await this.#jobs.enqueue(trx, {
-      kind: SILENCE_ENDED_JOB,
-      payload: { silenceId },
-      key: `silence-ended:${silenceId}:${endsAt}`,
-      runAt: endsAt,
-    });
+    await this.#jobs.enqueueMany(trx, [
+      { kind: SILENCE_ENDED_JOB, payload: { silenceId }, key: `silence-ended:${silenceId}:${endsAt}`, runAt: endsAt },
+      // Once more a minute later, for an alert that an ingestion batch judged muted by the silence
+      // just before it ended but committed after the first run.
+      {
+        kind: SILENCE_ENDED_JOB,
+        payload: { silenceId },
+        key: `silence-ended:${silenceId}:${endsAt}:again`,
+        runAt: endsAt + SILENCE_STRAGGLER_MS,
+      },
+    ]);
   }
 
   /**

@@ -225,6 +225,26 @@ describe.each(testDialects)('alert hygiene in the pipeline on %s', (dialect) => 
     expect((await api('GET', `/api/v1/silences/${s.id}`)).json().state).toBe('expired');
   });
 
+  it('an alert muted by a silence just as it ended is notified at the second look a minute later', async () => {
+    const s = await silence(['service="checkout"', 'dedup_key="db/lag"'], '1h');
+    t.clock.set(s.endsAt);
+    await runDue();
+    // An ingestion batch that judged the alert muted by the silence before it ended, and
+    // committed after the first look.
+    await send('trigger', 'db/lag');
+    await t.db.kysely
+      .updateTable('alerts')
+      .set({ suppressed_by: `silence:${s.id}` })
+      .where('dedup_key', '=', 'db/lag')
+      .execute();
+    await t.db.kysely.deleteFrom('jobs').where('kind', '=', 'alert.notify').execute();
+    t.clock.advance(MINUTE);
+    await runDue();
+    await runDue();
+    expect((await alertByKey('db/lag')).suppressedBy).toBeNull();
+    expect(notices()).toEqual(['alert.triggered:db/lag']);
+  });
+
   it('an alert that resolved while silenced is not notified when the silence ends', async () => {
     const byApi = await silence(['service="checkout"', 'dedup_key="db/lag"'], '1h');
     const byClock = await silence(['service="checkout"', 'dedup_key="db/locks"'], '1h');
