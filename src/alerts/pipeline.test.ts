@@ -193,6 +193,8 @@ describe.each(testDialects)('alert hygiene in the pipeline on %s', (dialect) => 
     await runDue();
     await runDue();
     const lag = await alertByKey('db/lag');
+    // The answer lists the alerts notified; the acknowledged one is not among them.
+    expect(expired.json().notifiedAlerts).toEqual([lag.id]);
     expect(lag).toMatchObject({ status: 'triggered', suppressedBy: null });
     // An acknowledged alert is no longer muted, but someone already has it: nobody is paged.
     expect(await alertByKey('db/locks')).toMatchObject({ status: 'acknowledged', suppressedBy: null });

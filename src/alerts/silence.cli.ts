@@ -101,10 +101,20 @@ export function registerSilenceCommands(program: Command): void {
     .action(async (ids: string[], _opts: unknown, cmd: Command) => {
       const options = globalOptions(cmd);
       const api = new ApiClient(options);
-      const out: SilenceOut[] = [];
-      for (const id of ids) out.push(await api.post<SilenceOut>(`/api/v1/silences/${encodeURIComponent(id)}/expire`));
+      const out: Array<SilenceOut & { notifiedAlerts: string[] }> = [];
+      for (const id of ids) {
+        out.push(await api.post<SilenceOut & { notifiedAlerts: string[] }>(`/api/v1/silences/${encodeURIComponent(id)}/expire`));
+      }
       if (options.json) return printJson(out);
-      for (const s of out) say(`Expired ${s.id} (${s.matchers.join(', ')})`);
+      for (const s of out) {
+        const n = s.notifiedAlerts.length;
+        say(
+          `Expired ${s.id} (${s.matchers.join(', ')})` +
+            (n > 0
+              ? `; ${n} alert${n === 1 ? '' : 's'} it kept quiet still fire and ${n === 1 ? 'was' : 'were'} notified: ${s.notifiedAlerts.join(', ')}`
+              : ''),
+        );
+      }
     });
 
   const policy = program

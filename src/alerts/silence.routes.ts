@@ -90,7 +90,14 @@ export function registerSilenceRoutes(app: App, deps: { silences: SilenceService
     '/api/v1/silences/:id/expire',
     {
       config: { access: 'write' },
-      schema: { tags, summary: 'End a silence now', params: IdParams, response: { 200: SilenceOutSchema } },
+      schema: {
+        tags,
+        summary: 'End a silence now',
+        description:
+          'The open alerts it kept quiet are judged again: those still firing that nothing else mutes are notified now, and listed in `notifiedAlerts`.',
+        params: IdParams,
+        response: { 200: SilenceOutSchema.extend({ notifiedAlerts: z.array(z.string()) }) },
+      },
     },
     (request) => silences.expire(caller(request), request.params.id),
   );

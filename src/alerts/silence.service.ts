@@ -177,9 +177,9 @@ export class SilenceService {
    * Ends a silence now. The open alerts it muted are judged again in the same transaction:
    * those still firing that nothing else mutes are notified.
    */
-  async expire(p: Principal, id: string): Promise<SilenceOut> {
+  async expire(p: Principal, id: string): Promise<SilenceOut & { notifiedAlerts: string[] }> {
     const now = this.#clock.now();
-    let notified = 0;
+    let notified: string[] = [];
     await this.#db.kysely.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('silences').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new NotFoundError(`no silence with id "${id}"`);
@@ -196,10 +196,10 @@ export class SilenceService {
       });
       // Its new end has its job too: it catches an alert muted by a change that commits meanwhile.
       await this.#dispatch.silenceScheduled(trx, id, endsAt);
-      notified = (await this.#dispatch.silenceEnded(trx, id, now)).length;
+      notified = await this.#dispatch.silenceEnded(trx, id, now);
     });
-    if (notified > 0) this.#jobs?.wake();
-    return this.get(id);
+    if (notified.length > 0) this.#jobs?.wake();
+    return { ...(await this.get(id)), notifiedAlerts: notified };
   }
 
   async get(id: string): Promise<SilenceOut> {

@@ -374,6 +374,10 @@ describe('alerts UI', { timeout: 120_000 }, () => {
 
     await silenceRow.getByRole('button', { name: /^Expire/ }).click();
     await page.locator(`table.silence-table tr[data-silence="${silence?.id}"][data-state="expired"]`).waitFor();
+    // The page says whether alerts it kept quiet were notified now that it ended.
+    const ended = page.getByRole('status').filter({ hasText: 'expired.' });
+    await ended.waitFor();
+    expect(await ended.textContent()).toMatch(/still fires? and (was|were) notified|No alert it kept quiet is still firing/);
     expect(await silenceRow.getByRole('button', { name: /^Expire/ }).count()).toBe(0);
     expect((await api<{ items: SilenceOut[] }>('/api/v1/silences?state=expired')).items.map((s) => s.id)).toContain(silence?.id);
 

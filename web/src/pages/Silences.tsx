@@ -7,7 +7,7 @@ import { EmptyState, ErrorNotice, Loading } from '../components/status.tsx';
 import { formatSpan, parseDuration, plural } from '../format.ts';
 import { useJournalRefresh } from '../live.ts';
 import { canWrite } from '../probes.ts';
-import { navigate, useLocation, withQuery } from '../router.tsx';
+import { Link, navigate, useLocation, withQuery } from '../router.tsx';
 import { useSession } from '../session.ts';
 import { formatAbsolute, Time } from '../time.tsx';
 import { useTitle } from '../title.ts';
@@ -47,6 +47,8 @@ export function SilencesPage() {
   const [created, setCreated] = useState<Silence | null>(null);
   const [expireError, setExpireError] = useState<ApiError | null>(null);
   const [expiring, setExpiring] = useState<string | null>(null);
+  /** The silence just expired, and the alerts it kept quiet that were notified then. */
+  const [expired, setExpired] = useState<{ silence: Silence; notified: string[] } | null>(null);
 
   const setState = (s: StateFilter) => navigate(withQuery(pathname, { state: s === 'current' ? null : s }), { replace: true });
 
@@ -54,7 +56,10 @@ export function SilencesPage() {
     setExpiring(silence.id);
     setExpireError(null);
     try {
-      await api<Silence>(`/api/v1/silences/${seg(silence.id)}/expire`, { method: 'POST' });
+      const out = await api<Silence & { notifiedAlerts: string[] }>(`/api/v1/silences/${seg(silence.id)}/expire`, {
+        method: 'POST',
+      });
+      setExpired({ silence: out, notified: out.notifiedAlerts ?? [] });
       if (created?.id === silence.id) setCreated(null);
       list.reload();
     } catch (e) {
@@ -108,6 +113,27 @@ export function SilencesPage() {
           ))}
         </fieldset>
         {expireError && <ErrorNotice error={expireError} title="The silence was not expired" />}
+        {expired && (
+          <p role="status" className="notice">
+            Silence <code>{expired.silence.matchers.join(', ')}</code> expired.{' '}
+            {expired.notified.length === 0 ? (
+              'No alert it kept quiet is still firing.'
+            ) : (
+              <>
+                {expired.notified.length === 1
+                  ? 'One alert it kept quiet still fires and was notified: '
+                  : `${expired.notified.length} alerts it kept quiet still fire and were notified: `}
+                {expired.notified.map((id, i) => (
+                  <span key={id}>
+                    {i > 0 && ', '}
+                    <Link to={`/alerts/${seg(id)}`}>{id.slice(-8)}</Link>
+                  </span>
+                ))}
+                .
+              </>
+            )}
+          </p>
+        )}
         {list.error && !items ? (
           <ErrorNotice error={list.error} onRetry={list.reload} />
         ) : !items ? (
