@@ -210,6 +210,10 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
         return { created: result.created.length };
       });
     }
+    const stopGraphWarm =
+      (options.workers ?? true)
+        ? catalog.keepGraphWarm(5_000, (error) => app.log.warn({ err: error }, 'loading the dependency graph failed'))
+        : null;
     if (options.workers ?? true) {
       jobs.start();
       slo.start();
@@ -251,6 +255,7 @@ export async function createVigil(options: VigilOptions): Promise<Vigil> {
       examplesLoaded,
       async close() {
         feed.stop();
+        await stopGraphWarm?.();
         await simulator?.stop();
         await probeSimulator?.stop();
         await jobs.stop();

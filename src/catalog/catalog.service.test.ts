@@ -662,6 +662,34 @@ describe.each(testDialects)('CatalogService on %s', (dialect) => {
       expect(ten).toBe(hundred);
     });
 
+    it('keeps the dependency graph loaded in the background: the first answer after a change needs no load', async () => {
+      const ids = await bulkEntities(3, null);
+      await db.kysely
+        .insertInto('catalog_dependencies')
+        .values({ from_id: ids[1] ?? '', to_id: ids[0] ?? '' })
+        .execute();
+      const stop = catalog.keepGraphWarm(20);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await queriesFor(() => catalog.blastRadius('svc-0000'))).toBe(1);
+        // Changed by hand: the loop notices the new generation and loads the graph again.
+        await db.kysely
+          .insertInto('catalog_dependencies')
+          .values({ from_id: ids[2] ?? '', to_id: ids[1] ?? '' })
+          .execute();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        let radius: Awaited<ReturnType<CatalogService['blastRadius']>> | undefined;
+        expect(
+          await queriesFor(async () => {
+            radius = await catalog.blastRadius('svc-0000');
+          }),
+        ).toBe(1);
+        expect(radius?.impacted.map((e) => e.name)).toEqual(['svc-0001', 'svc-0002']);
+      } finally {
+        await stop();
+      }
+    });
+
     it('computes the blast radius of 300 transitive dependents in a constant number of queries', async () => {
       const ids = await bulkEntities(311, null);
       // svc-0000 is the root of ten levels of 30 entities each; ten more hang off svc-0300.

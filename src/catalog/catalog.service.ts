@@ -110,6 +110,33 @@ export class CatalogService {
   }
 
   /**
+   * Keeps the dependency graph loaded: checks the catalog's generation every `intervalMs` and
+   * reloads the graph after a change, so that the first blast radius after a catalog change
+   * (on this replica or another) seldom pays for the load. Stopped by the returned function.
+   */
+  keepGraphWarm(intervalMs = 5_000, onError: (error: unknown) => void = () => {}): () => Promise<void> {
+    let inFlight: Promise<void> | null = null;
+    const tick = () => {
+      inFlight ??= this.#graph
+        .get(this.#db.kysely)
+        .then(
+          () => {},
+          (error: unknown) => onError(error),
+        )
+        .finally(() => {
+          inFlight = null;
+        });
+    };
+    tick();
+    const timer = setInterval(tick, intervalMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await inFlight;
+    };
+  }
+
+  /**
    * Everything that depends on `ref`, transitively, at its shortest distance: a breadth-first
    * walk of the dependency graph kept in memory ({@link CatalogGraph}; one one-row query while
    * the catalog is unchanged).
