@@ -138,7 +138,7 @@ function SloTable({ items }: { items: SloStatus[] }) {
             const o = worstObjective(slo);
             const firing = slo.alerts.filter((a) => a.state === undefined || a.state === 'firing').length;
             return (
-              <tr key={slo.name} data-slo={slo.name}>
+              <tr key={slo.name} data-slo={slo.name} data-remaining={o ? o.remainingRatio : 1}>
                 <td className="cell-name">
                   <Link to={sloPath(slo.name)}>{slo.displayName || slo.name}</Link>
                   <div className="cell-sub muted">
