@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { assertCanWriteOwned, type Principal } from '../auth/principal.ts';
+import { assertCanWriteService } from '../catalog/catalog.store.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConflictError, type FieldIssue, InputError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
@@ -413,12 +414,7 @@ export class AlertService {
         continue;
       }
       if (row.service_id !== service.id) {
-        const before = await trx
-          .selectFrom('catalog_entities')
-          .select(['owner_team_id', 'name'])
-          .where('id', '=', row.service_id)
-          .executeTakeFirst();
-        if (before) assertCanWriteOwned(p, before.owner_team_id, `service:${before.name}`);
+        await assertCanWriteService(trx, p, row.service_id);
       }
       const same =
         row.service_id === content.service_id &&
@@ -440,12 +436,7 @@ export class AlertService {
       const wanted = new Set(desired.map((d) => d.name));
       for (const row of rows.values()) {
         if (row.source !== opts.source || row.revoked_at !== null || wanted.has(row.name)) continue;
-        const owner = await trx
-          .selectFrom('catalog_entities')
-          .select(['owner_team_id', 'name'])
-          .where('id', '=', row.service_id)
-          .executeTakeFirst();
-        if (owner) assertCanWriteOwned(p, owner.owner_team_id, `service:${owner.name}`);
+        await assertCanWriteService(trx, p, row.service_id);
         await store.updateIntegration(trx, row.id, { revoked_at: now, updated_at: now });
         await journal('integration.revoked', row.id, row.service_id, row.name, row.type);
         result.deleted.push(`integration:${row.name}`);
@@ -465,12 +456,7 @@ export class AlertService {
     const row = await this.#db.kysely.transaction().execute(async (trx) => {
       const found = await store.integrationByName(trx, name);
       if (!found) throw new NotFoundError(`no integration named "${name}"`);
-      const owner = await trx
-        .selectFrom('catalog_entities')
-        .select(['owner_team_id', 'name'])
-        .where('id', '=', found.service_id)
-        .executeTakeFirst();
-      if (owner) assertCanWriteOwned(p, owner.owner_team_id, `service:${owner.name}`);
+      await assertCanWriteService(trx, p, found.service_id);
       await store.updateIntegration(trx, found.id, { ...patch, updated_at: this.#clock.now() });
       await this.#journal.append(trx, {
         kind,

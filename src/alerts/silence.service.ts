@@ -1,4 +1,5 @@
-import { assertCanWriteOwned, type Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/principal.ts';
+import { assertCanWriteService } from '../catalog/catalog.store.ts';
 import type { Clock } from '../core/clock.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ConflictError, InputError, NotFoundError } from '../core/errors.ts';
@@ -87,12 +88,7 @@ export class SilenceService {
     await this.#db.kysely.transaction().execute(async (trx) => {
       const alert = await trx.selectFrom('alerts').selectAll().where('id', '=', alertId).executeTakeFirst();
       if (!alert) throw new NotFoundError(`no alert with id "${alertId}"`);
-      const service = await trx
-        .selectFrom('catalog_entities')
-        .select(['name', 'owner_team_id'])
-        .where('id', '=', alert.service_id)
-        .executeTakeFirst();
-      if (service) assertCanWriteOwned(p, service.owner_team_id, `service:${service.name}`);
+      const service = await assertCanWriteService(trx, p, alert.service_id);
       const endsAt = this.#endsAt({ duration: input.duration ?? DEFAULT_ALERT_SILENCE }, now);
       const silence = parseSilence(
         {

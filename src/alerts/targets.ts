@@ -1,4 +1,5 @@
 import { assertCanWriteOwned, type Principal } from '../auth/principal.ts';
+import { assertCanWriteService } from '../catalog/catalog.store.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConflictError, InputError, NotFoundError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
@@ -207,12 +208,7 @@ export class NotificationTargets {
       const row = await trx.selectFrom('notification_targets').selectAll().where('name', '=', name).executeTakeFirst();
       if (!row) throw new NotFoundError(`no notification target named "${name}"`);
       if (row.service_id !== null) {
-        const owner = await trx
-          .selectFrom('catalog_entities')
-          .select(['owner_team_id', 'name'])
-          .where('id', '=', row.service_id)
-          .executeTakeFirst();
-        if (owner) assertCanWriteOwned(p, owner.owner_team_id, `service:${owner.name}`);
+        await assertCanWriteService(trx, p, row.service_id);
       }
       await trx.deleteFrom('notification_targets').where('id', '=', row.id).execute();
       await this.#journal.append(trx, {

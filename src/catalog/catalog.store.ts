@@ -1,4 +1,5 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { assertCanWriteOwned, type Principal } from '../auth/principal.ts';
 import type { Executor } from '../db/database.ts';
 import { fromJson, toJson } from '../db/json.ts';
 import type { Database } from '../db/schema.ts';
@@ -229,6 +230,25 @@ export async function listEntities(ex: Executor, f: EntityFilter): Promise<{ ite
 export async function findEntity(ex: Executor, kind: string, name: string): Promise<EntityRecord | undefined> {
   const row = await entitySelect(ex).where('e.kind', '=', kind).where('e.name', '=', name).executeTakeFirst();
   return row ? toEntityRecord(row) : undefined;
+}
+
+/**
+ * Throws unless the caller may change what belongs to the service with this id (its team's
+ * members and admins; anyone with the write scope when it has no owner). A service that no
+ * longer exists protects nothing. Returns the service's name, when it exists.
+ */
+export async function assertCanWriteService(
+  ex: Executor,
+  p: Principal,
+  serviceId: string,
+): Promise<{ name: string } | undefined> {
+  const service = await ex
+    .selectFrom('catalog_entities')
+    .select(['owner_team_id', 'name'])
+    .where('id', '=', serviceId)
+    .executeTakeFirst();
+  if (service) assertCanWriteOwned(p, service.owner_team_id, `service:${service.name}`);
+  return service && { name: service.name };
 }
 
 export async function entitiesOwnedBy(ex: Executor, teamId: string): Promise<EntityRecord[]> {

@@ -192,33 +192,19 @@ export class JobQueue {
    * added and `created` is false.
    */
   async enqueue(executor: Executor, spec: JobSpec): Promise<{ id: string; created: boolean }> {
-    const { kind, key, runAt, maxAttempts, payload } = validateSpec(spec);
-    const now = this.#clock.now();
-    const id = newId(now);
+    const [row] = this.rows([spec]);
+    if (!row) throw new InputError('no job to enqueue');
+    const { kind, key } = row;
     const inserted = await executor
       .insertInto('jobs')
-      .values({
-        id,
-        kind,
-        payload,
-        key,
-        status: 'pending',
-        run_at: runAt ?? now,
-        attempts: 0,
-        max_attempts: maxAttempts,
-        lease_until: null,
-        lease_owner: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(row)
       // A plain INSERT would abort a PostgreSQL transaction on a duplicate key; DO NOTHING
       // lets the caller's transaction carry on.
       .onConflict((oc) => oc.column('key').doNothing())
       .returning('id')
       .executeTakeFirst();
     if (inserted) return { id: inserted.id, created: true };
-    if (key !== null) {
+    if (key != null) {
       const existing = await executor.selectFrom('jobs').select('id').where('key', '=', key).executeTakeFirst();
       if (existing) return { id: existing.id, created: false };
     }

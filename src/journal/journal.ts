@@ -69,19 +69,9 @@ export class Journal {
 
   /** Appends within `trx`, which must be the transaction that makes the recorded change. */
   async append(trx: Executor, entry: NewJournalEntry): Promise<void> {
-    const at = this.#clock.now();
     await trx
       .insertInto('journal')
-      .values({
-        id: newId(at),
-        at,
-        kind: entry.kind,
-        actor: entry.actor,
-        service_id: entry.serviceId ?? null,
-        subject_type: entry.subjectType ?? null,
-        subject_id: entry.subjectId ?? null,
-        data: toJson(entry.data ?? {}),
-      })
+      .values(this.rows([entry]))
       .execute();
     this.appended.emit('appended');
   }
