@@ -1,3 +1,7 @@
+import type { Severity } from '../../src/alerts/alert.model.ts';
+import type { AlertOut } from '../../src/alerts/alert.service.ts';
+import type { AttemptOut, DeadNotificationOut } from '../../src/alerts/notifier.ts';
+import type { SilenceOut } from '../../src/alerts/silence.service.ts';
 /** Shapes of the API responses the UI reads. */
 
 export type Role = 'admin' | 'member';
@@ -216,78 +220,15 @@ export interface ServicePolicy {
 }
 
 // ---------- Alerts ----------
+// The server's own types for what its alert API answers.
 
-export type AlertStatus = 'triggered' | 'acknowledged' | 'resolved';
-export type AlertSeverity = 'critical' | 'error' | 'warning' | 'info';
-export type AlertUrgency = 'high' | 'low';
-
-/**
- * One alert (`AlertOut` on the server). `urgency`, `suppressedBy` and `notifyAt` come with alert
- * hygiene; they are optional so the pages work against servers with and without them.
- */
-export interface Alert {
-  id: string;
-  service: string;
-  integration: string | null;
-  origin: string;
-  dedupKey: string;
-  status: AlertStatus;
-  severity: AlertSeverity;
-  summary: string;
-  source: string | null;
-  component: string | null;
-  group: string | null;
-  class: string | null;
-  details: Record<string, unknown>;
-  links: Array<{ href: string; text?: string }>;
-  images: Array<{ src: string; href?: string; alt?: string }>;
-  labels: Record<string, string>;
-  createdAt: number;
-  lastEventAt: number;
-  eventCount: number;
-  acknowledgedAt: number | null;
-  acknowledgedBy: string | null;
-  resolvedAt: number | null;
-  resolvedBy: string | null;
-  urgency?: AlertUrgency;
-  /** Why notifications are held back: `silence:<id>`, `maintenance:<name>`, `inhibited:<alertId>`, `flapping`. */
-  suppressedBy?: string | null;
-  /** Notifications deferred until then (low urgency outside working hours). */
-  notifyAt?: number | null;
-}
-
-export type SilenceState = 'pending' | 'active' | 'expired';
-
-export interface Silence {
-  id: string;
-  /** Alertmanager matchers: `service="checkout"`, `severity=~"warning|info"`. */
-  matchers: string[];
-  startsAt: number;
-  endsAt: number;
-  createdBy: string;
-  comment: string;
-  state: SilenceState;
-  createdAt: number;
-}
-
-export interface DeliveryAttempt {
-  attempt: number;
-  at: number;
-  ok: boolean;
-  retryable: boolean | null;
-  status: number | null;
-  durationMs: number;
-  detail: string;
-}
-
+export type { AlertStatus } from '../../src/alerts/alert.model.ts';
+export type AlertSeverity = Severity;
+export type AlertUrgency = AlertOut['urgency'];
+/** One alert. */
+export type Alert = AlertOut;
+export type SilenceState = SilenceOut['state'];
+export type Silence = SilenceOut;
+export type DeliveryAttempt = AttemptOut;
 /** A notification whose last delivery attempt failed. */
-export interface DeadNotification {
-  jobId: string;
-  kind: string;
-  alertId: string | null;
-  /** The target's name; null when it has been deleted since. */
-  target: string | null;
-  lastError: string | null;
-  diedAt: number;
-  attempts: DeliveryAttempt[];
-}
+export type DeadNotification = DeadNotificationOut;

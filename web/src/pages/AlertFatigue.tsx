@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import type { FatigueCounts, FatigueReport, ShiftFatigue, TeamFatigue } from '../../../src/alerts/fatigue.ts';
 import { useApi } from '../api.ts';
 import { EntityLink, TeamLink } from '../components/badges.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../components/status.tsx';
@@ -7,78 +8,9 @@ import { plural } from '../format.ts';
 import { Link, navigate, useLocation, withQuery } from '../router.tsx';
 import { useTitle } from '../title.ts';
 
-// The report shape of GET /api/v1/alerts/fatigue (src/alerts/fatigue.ts).
-
-interface Counts {
-  alerts: number;
-  suppressed: number;
-  pages: number;
-  highUrgency: number;
-  outsideWorkingHours: number;
-  acknowledged: number;
-  noise: number;
-  transient: number;
-  open: number;
-  outsideWorkingHoursShare: number | null;
-  acknowledgedShare: number | null;
-  noiseShare: number | null;
-}
-
-interface ShiftRow {
-  start: number;
-  end: number;
-  kind: 'day' | 'night';
-  label: string;
-  partial: boolean;
-  pages: number;
-  outsideWorkingHours: number;
-  acknowledged: number;
-  noise: number;
-  /** The whole shift's length in hours, even when the period cuts it short. */
-  hours: number;
-  pagesPer12h: number;
-  flagged: boolean;
-}
-
-interface SourceRow {
-  service: string;
-  team: string | null;
-  via: string;
-  key: string;
-  pages: number;
-  acknowledged: number;
-  noise: number;
-  noiseShare: number;
-  outsideWorkingHours: number;
-  lastAt: number;
-}
-
-interface TeamRow extends Counts {
-  team: string | null;
-  title: string | null;
-  shiftCount: number;
-  hours: number;
-  pagesPer12h: number;
-  maxShiftPages: number;
-  flagged: boolean;
-  flaggedShifts: number;
-  shifts: ShiftRow[];
-  sources: SourceRow[];
-}
-
-interface FatigueReport {
-  from: number;
-  to: number;
-  timeZone: string;
-  generatedAt: number;
-  workingHours: { timeZone: string; days: number[]; start: string; end: string };
-  shiftSchedule: string;
-  handoffs: string[] | null;
-  limitPagesPer12h: number;
-  totals: Counts & { teams: number; flaggedTeams: number; flaggedShifts: number };
-  teams: TeamRow[];
-  sources: SourceRow[];
-}
+// The report of GET /api/v1/alerts/fatigue, as the server types it.
+type ShiftRow = ShiftFatigue;
+type TeamRow = TeamFatigue;
 
 const PERIODS = [7, 14, 28, 56, 90] as const;
 /** The handoffs the report uses when none are asked for (day 08:00–20:00, night 20:00–08:00). */
@@ -300,7 +232,7 @@ function Report({
   const at = formatIn(r.timeZone, { dateStyle: 'medium', timeStyle: 'short' });
   const day = formatIn(r.timeZone, { dateStyle: 'medium' });
   // With one team picked, the figures on top are that team's.
-  const c: Counts = team === ALL || !focus ? r.totals : focus;
+  const c: FatigueCounts = team === ALL || !focus ? r.totals : focus;
 
   return (
     <>
