@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startVigil } from '../../src/server.ts';
-import { ADMIN_TOKEN, ensureWebBuild, launchChromium, ROOT, SHOTS, WAIT, WEB_ROOT } from './harness.ts';
+import {
+  ADMIN_TOKEN,
+  adminApi,
+  ensureWebBuild,
+  launchChromium,
+  openPage,
+  type PageOptions,
+  ROOT,
+  shot,
+  signIn,
+  WAIT,
+  WEB_ROOT,
+} from './harness.ts';
 
 /**
  * The alerting pages in a real browser against a real server with the example organization:
@@ -48,46 +60,11 @@ const SEARCH_SLOW = { key: 'search/slow', summary: 'Search indexing is slow', se
 const LEDGER_DOWN = { key: 'ledger/down', summary: 'Ledger writes failing', severity: 'critical' };
 const ids: Record<string, string> = {};
 
-async function newPage(
-  options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
-  base = server.url,
-): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL: base,
-    viewport: options.viewport ?? { width: 1280, height: 860 },
-    colorScheme: options.colorScheme ?? 'light',
-    ...(options.viewport && options.viewport.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-  });
-  context.setDefaultTimeout(WAIT);
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (options: PageOptions = {}, base = server.url): Promise<Page> => openPage(browser, contexts, base, options);
 
-async function signedInPage(options: Parameters<typeof newPage>[0] = {}, base = server.url): Promise<Page> {
-  const page = await newPage(options, base);
-  const response = await page.request.post('/api/v1/auth/login', { data: { token: ADMIN_TOKEN } });
-  expect(response.status()).toBe(200);
-  return page;
-}
+const signedInPage = async (options: PageOptions = {}, base = server.url): Promise<Page> => signIn(await newPage(options, base));
 
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-}
-
-async function api<T>(path: string, init: { method?: string; body?: unknown; auth?: boolean } = {}): Promise<T> {
-  const response = await fetch(`${server.url}${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      ...(init.auth === false ? {} : { authorization: `Bearer ${ADMIN_TOKEN}` }),
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await response.text();
-  expect(response.status, `${init.method ?? 'GET'} ${path}: ${text}`).toBeLessThan(300);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+const api = <T>(path: string, init: Parameters<typeof adminApi>[2] = {}): Promise<T> => adminApi<T>(server.url, path, init);
 
 async function send(
   key: string,

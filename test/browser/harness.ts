@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** What every browser test shares: paths, the admin token, the UI build and Debian's Chromium. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,4 +67,63 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+export interface PageOptions {
+  viewport?: { width: number; height: number };
+  colorScheme?: 'light' | 'dark';
+}
+
+/**
+ * A page in a context of its own at `base`: desktop size and the light theme unless asked
+ * otherwise, a phone's touch and pixel ratio below 500 px wide. The context is added to
+ * `contexts` for the test file to close.
+ */
+export async function openPage(
+  browser: Browser,
+  contexts: BrowserContext[],
+  base: string,
+  options: PageOptions = {},
+): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL: base,
+    viewport: options.viewport ?? { width: 1280, height: 860 },
+    colorScheme: options.colorScheme ?? 'light',
+    ...(options.viewport && options.viewport.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+  });
+  context.setDefaultTimeout(WAIT);
+  contexts.push(context);
+  return context.newPage();
+}
+
+/** Signs the page's context in as the admin. */
+export async function signIn(page: Page): Promise<Page> {
+  const response = await page.request.post('/api/v1/auth/login', { data: { token: ADMIN_TOKEN } });
+  expect(response.status()).toBe(200);
+  return page;
+}
+
+/** A full-page screenshot into test-results/, taken from the top (a scrolled page would paint its sticky header mid-image). */
+export async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+}
+
+/** A request to the server's API as the admin (or anonymous with `auth: false`); anything but 2xx fails the test. */
+export async function adminApi<T>(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown; auth?: boolean } = {},
+): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.auth === false ? {} : { authorization: `Bearer ${ADMIN_TOKEN}` }),
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  expect(response.status, `${init.method ?? 'GET'} ${path}: ${text}`).toBeLessThan(300);
+  return (text ? JSON.parse(text) : undefined) as T;
 }

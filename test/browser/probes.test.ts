@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startVigil } from '../../src/server.ts';
-import { ADMIN_TOKEN, ensureWebBuild, launchChromium, ROOT, SHOTS, WAIT, WEB_ROOT } from './harness.ts';
+import {
+  ADMIN_TOKEN,
+  adminApi,
+  ensureWebBuild,
+  launchChromium,
+  openPage,
+  type PageOptions,
+  ROOT,
+  shot,
+  signIn,
+  WAIT,
+  WEB_ROOT,
+} from './harness.ts';
 
 /**
  * The probe pages in a real browser against a real server whose runner checks real targets: two
@@ -27,46 +39,11 @@ const FAILING = 'payments-charge';
 const PORT_PROBE = 'checkout-port';
 const HEARTBEAT = 'nightly-backup';
 
-async function newPage(
-  base: string,
-  options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
-): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL: base,
-    viewport: options.viewport ?? { width: 1280, height: 860 },
-    colorScheme: options.colorScheme ?? 'light',
-    ...(options.viewport && options.viewport.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-  });
-  context.setDefaultTimeout(WAIT);
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (base: string, options: PageOptions = {}): Promise<Page> => openPage(browser, contexts, base, options);
 
-async function signedInPage(options: Parameters<typeof newPage>[1] = {}, base = server.url): Promise<Page> {
-  const page = await newPage(base, options);
-  const response = await page.request.post('/api/v1/auth/login', { data: { token: ADMIN_TOKEN } });
-  expect(response.status()).toBe(200);
-  return page;
-}
+const signedInPage = async (options: PageOptions = {}, base = server.url): Promise<Page> => signIn(await newPage(base, options));
 
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-}
-
-async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const response = await fetch(`${server.url}${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await response.text();
-  expect(response.status, `${init.method ?? 'GET'} ${path}: ${text}`).toBeLessThan(300);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+const api = <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => adminApi<T>(server.url, path, init);
 
 interface Detail {
   name: string;

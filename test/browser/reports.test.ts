@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startVigil } from '../../src/server.ts';
 import { isoWeekOf } from '../../src/slo/reports.ts';
-import { ADMIN_TOKEN, ensureWebBuild, launchChromium, ROOT, SHOTS, WAIT, WEB_ROOT } from './harness.ts';
+import { ADMIN_TOKEN, ensureWebBuild, launchChromium, openPage, ROOT, SHOTS, signIn, WEB_ROOT } from './harness.ts';
 
 /**
  * The Reports page in a real browser against a real server: SQLite in a temp dir, the example
@@ -21,15 +21,7 @@ let browser: Browser;
 let dataDir: string;
 const contexts: BrowserContext[] = [];
 
-async function signedInPage(): Promise<Page> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
-  context.setDefaultTimeout(WAIT);
-  contexts.push(context);
-  const page = await context.newPage();
-  const response = await page.request.post('/api/v1/auth/login', { data: { token: ADMIN_TOKEN } });
-  expect(response.status()).toBe(200);
-  return page;
-}
+const signedInPage = async (): Promise<Page> => signIn(await openPage(browser, contexts, server.url));
 
 async function apiPost(path: string, body: unknown): Promise<void> {
   const response = await fetch(`${server.url}${path}`, {

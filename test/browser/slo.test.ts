@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startVigil } from '../../src/server.ts';
-import { ADMIN_TOKEN, ensureWebBuild, launchChromium, ROOT, SHOTS, WAIT, WEB_ROOT } from './harness.ts';
+import {
+  ADMIN_TOKEN,
+  ensureWebBuild,
+  launchChromium,
+  openPage,
+  type PageOptions,
+  ROOT,
+  SHOTS,
+  shot,
+  signIn,
+  WEB_ROOT,
+} from './harness.ts';
 
 /**
  * The reliability pages in a real browser against a real server: SQLite in a temp dir, the
@@ -16,31 +27,9 @@ let browser: Browser;
 let dataDir: string;
 const contexts: BrowserContext[] = [];
 
-async function newPage(
-  options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
-): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL: server.url,
-    viewport: options.viewport ?? { width: 1280, height: 860 },
-    colorScheme: options.colorScheme ?? 'light',
-    ...(options.viewport && options.viewport.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-  });
-  context.setDefaultTimeout(WAIT);
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (options: PageOptions = {}): Promise<Page> => openPage(browser, contexts, server.url, options);
 
-async function signedInPage(options: Parameters<typeof newPage>[0] = {}): Promise<Page> {
-  const page = await newPage(options);
-  const response = await page.request.post('/api/v1/auth/login', { data: { token: ADMIN_TOKEN } });
-  expect(response.status()).toBe(200);
-  return page;
-}
-
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-}
+const signedInPage = async (options: PageOptions = {}): Promise<Page> => signIn(await newPage(options));
 
 async function apiGet<T>(path: string): Promise<T> {
   const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

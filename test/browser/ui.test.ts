@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startVigil } from '../../src/server.ts';
-import { ADMIN_TOKEN, ensureWebBuild, launchChromium, ROOT, SHOTS, WAIT, WEB_ROOT } from './harness.ts';
+import {
+  ADMIN_TOKEN,
+  ensureWebBuild,
+  launchChromium,
+  openPage,
+  type PageOptions,
+  ROOT,
+  SHOTS,
+  shot,
+  signIn,
+  WEB_ROOT,
+} from './harness.ts';
 
 /**
  * The web UI in a real browser against a real server: SQLite in a temp dir, the example
@@ -16,36 +27,13 @@ let browser: Browser;
 let dataDir: string;
 const contexts: BrowserContext[] = [];
 
-async function newPage(
-  options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
-): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL: server.url,
-    viewport: options.viewport ?? { width: 1280, height: 860 },
-    colorScheme: options.colorScheme ?? 'light',
-    ...(options.viewport && options.viewport.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-  });
-  context.setDefaultTimeout(WAIT);
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (options: PageOptions = {}): Promise<Page> => openPage(browser, contexts, server.url, options);
 
 /** A page whose context already holds a session cookie, signed in through the API like the login form does. */
-async function signedInPage(options: Parameters<typeof newPage>[0] = {}): Promise<Page> {
-  const page = await newPage(options);
-  const response = await page.request.post('/api/v1/auth/login', { data: { token: ADMIN_TOKEN } });
-  expect(response.status()).toBe(200);
-  return page;
-}
+const signedInPage = async (options: PageOptions = {}): Promise<Page> => signIn(await newPage(options));
 
 /** The link to a service's page (the same name may also link to its team). */
 const entityLink = (name: string) => `main a[href="/catalog/service/${name}"]`;
-
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  // From the top: a full-page capture of a scrolled page paints the sticky header mid-image.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-}
 
 beforeAll(async () => {
   await ensureWebBuild();
